@@ -1,0 +1,2 @@
+// Small enhancements only; the pages work without this file.
+"use strict";

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from timetracker.accounts.models import ApiKey, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "roles", "time_zone", "is_active"]
+    list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+    fieldsets = [
+        *BaseUserAdmin.fieldsets,
+        ("Timetracker", {"fields": ["time_zone", "default_hourly_rate"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="Roles")
+    def roles(self, obj):
+        return ", ".join(group.name for group in obj.groups.all()) or "—"
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "lookup", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "lookup", "user__username"]
+    list_select_related = ["user"]
+    # The hash is useless to a person and the raw key is never stored: nothing secret to show or edit.
+    readonly_fields = ["lookup", "hashed_key", "created_at", "last_used_at"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+NAVIGATION = [
+    ("Dashboard", "dashboard"),
+    ("Logs", "tasks:log_list"),
+    ("Buckets", "buckets:list"),
+    ("Clients", "clients:list"),
+    ("Sites", "clients:site_list"),
+    ("Billing", "billing:unbilled"),
+    ("Reports", "reports:index"),
+    ("Settings", "billing:settings"),
+]
+
+
+def navigation(request):
+    """The main navigation; a section whose pages are not built yet shows as "coming soon", never a 404."""
+    items = []
+    for label, url_name in NAVIGATION:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            url = None
+        active = url is not None and (request.path == url if url == "/" else request.path.startswith(url))
+        items.append({"label": label, "url": url, "active": active})
+    return {"site_name": settings.SITE_NAME, "nav_items": items}

@@ -1,0 +1,119 @@
+import hashlib
+import secrets
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups (created by a data migration) so admins manage them in the admin."""
+
+    ADMIN = "Admin"
+    MANAGER = "Manager"
+    STAFF = "Staff"
+
+
+class User(AbstractUser):
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    default_hourly_rate = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Used when nothing more specific is set.",
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role_names(self):
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def is_admin(self):
+        return self.is_superuser or Role.ADMIN in self.role_names
+
+    @property
+    def is_manager(self):
+        return self.is_admin or Role.MANAGER in self.role_names
+
+    @property
+    def has_role(self):
+        """Users outside the three groups (or inactive) see no agency data at all."""
+        return self.is_active and (self.is_superuser or bool(self.role_names & set(Role.values)))
+
+    @property
+    def sees_everyone(self):
+        """Managers and Admins see everyone's time; Staff see their own."""
+        return self.is_manager
+
+    @property
+    def role(self):
+        if self.is_admin:
+            return Role.ADMIN
+        if self.is_manager:
+            return Role.MANAGER
+        if self.has_role:
+            return Role.STAFF
+        return None
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A bearer key for the REST API. Only a SHA-256 hash is stored; the key is shown once."""
+
+    PREFIX = "tt_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    # The first characters let a user tell keys apart without storing the secret.
+    lookup = models.CharField(max_length=12, unique=True)
+    hashed_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.lookup}…)"
+
+    @staticmethod
+    def hash(raw_key):
+        return hashlib.sha256(raw_key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name):
+        """Create a key and return (api_key, raw_key); the raw key is never stored."""
+        raw_key = cls.PREFIX + secrets.token_urlsafe(32)
+        key = cls.objects.create(user=user, name=name, lookup=raw_key[:12], hashed_key=cls.hash(raw_key))
+        return key, raw_key
+
+    @classmethod
+    def authenticate(cls, raw_key):
+        key = (
+            cls.objects.active()
+            .select_related("user")
+            .filter(lookup=raw_key[:12], hashed_key=cls.hash(raw_key), user__is_active=True)
+            .first()
+        )
+        if key:
+            cls.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        return key

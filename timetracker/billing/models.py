@@ -1,0 +1,224 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history import register as register_history
+from simple_history.models import HistoricalRecords
+
+from timetracker.billing.choices import PaymentStatus, RoundingInterval, RoundingMode, SymbolPosition, Weekday
+from timetracker.lib.money import MoneyFormat
+from timetracker.lib.rounding import RoundingPolicy
+from timetracker.tasks.choices import TimerMode
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class SettingFields(models.Model):
+    """The settings an agency sets once and a client may override field by field."""
+
+    default_timer_mode = models.CharField(max_length=4, choices=TimerMode, default=TimerMode.UP)
+    currency_code = models.CharField(max_length=3, default="USD")
+    currency_symbol = models.CharField(max_length=5, default="$")
+    symbol_position = models.CharField(max_length=6, choices=SymbolPosition, default=SymbolPosition.BEFORE)
+    thousand_separator = models.CharField(max_length=1, default=",", blank=True)
+    decimal_separator = models.CharField(max_length=1, default=".")
+    decimal_places = models.PositiveSmallIntegerField(default=2, validators=[MaxValueValidator(4)])
+    rounding_enabled = models.BooleanField(default=False)
+    rounding_mode = models.CharField(max_length=7, choices=RoundingMode, default=RoundingMode.NEAREST)
+    rounding_interval = models.PositiveSmallIntegerField(
+        choices=RoundingInterval, default=RoundingInterval.FIFTEEN
+    )
+    invoice_number_format = models.CharField(
+        max_length=40, default="{Y}-{seq:4}", help_text="{Y} year, {M} month, {seq:4} sequence padded to 4."
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    week_start = models.PositiveSmallIntegerField(choices=Weekday, default=Weekday.MONDAY)
+    staff_can_see_rates = models.BooleanField(default=False)
+    allow_overlapping_entries = models.BooleanField(default=True)
+    reminder_after_hours = models.PositiveSmallIntegerField(
+        default=8, help_text="Remind about a timer still running after this many hours (0 = never)."
+    )
+    default_hourly_rate = models.DecimalField(**MONEY, null=True, blank=True)
+    tax_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percent added to invoices.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def money_format(self):
+        return MoneyFormat(
+            symbol=self.currency_symbol,
+            position=self.symbol_position,
+            thousand_separator=self.thousand_separator,
+            decimal_separator=self.decimal_separator,
+            decimal_places=self.decimal_places,
+        )
+
+    def rounding_policy(self):
+        return RoundingPolicy(
+            enabled=self.rounding_enabled, mode=self.rounding_mode, interval_minutes=self.rounding_interval
+        )
+
+
+SETTING_NAMES = [f.name for f in SettingFields._meta.local_fields]
+
+
+class Settings(SettingFields):
+    """The agency's global settings: a single row, created on first use."""
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "settings"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="settings_single_row")]
+
+    def __str__(self):
+        return "Global settings"
+
+    @classmethod
+    def load(cls):
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def for_client(self, client):
+        """These settings with the client's overrides applied (unsaved; blank overrides inherit)."""
+        merged = Settings(**{name: getattr(self, name) for name in SETTING_NAMES}, pk=self.pk)
+        overrides = getattr(client, "settings_override", None) if client is not None else None
+        if overrides is not None:
+            for name in SETTING_NAMES:
+                value = getattr(overrides, name)
+                if value is not None:
+                    setattr(merged, name, value)
+        return merged
+
+
+class ClientSettings(models.Model):
+    """Per-client overrides: every setting again, nullable; null means "as the global setting"."""
+
+    client = models.OneToOneField(
+        "clients.Client", on_delete=models.CASCADE, related_name="settings_override"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "client settings"
+
+    def __str__(self):
+        return f"Settings for {self.client}"
+
+    def overridden(self):
+        return {name: getattr(self, name) for name in SETTING_NAMES if getattr(self, name) is not None}
+
+
+# The override fields are built from the global ones so the two can never drift apart.
+for _field in SettingFields._meta.local_fields:
+    _name, _path, _args, _kwargs = _field.deconstruct()
+    _kwargs.update(null=True, blank=True)
+    _kwargs.pop("default", None)
+    ClientSettings.add_to_class(_name, type(_field)(*_args, **_kwargs))
+# History is registered after the fields exist, so the historical model copies all of them.
+register_history(ClientSettings)
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.all() if user.is_manager else self.none()
+
+
+class Invoice(models.Model):
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=16, choices=PaymentStatus, default=PaymentStatus.DRAFT)
+    issue_date = models.DateField(default=timezone.localdate)
+    due_date = models.DateField()
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    currency_code = models.CharField(max_length=3, default="USD")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0"))
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    total = models.DecimalField(**MONEY, default=Decimal("0"))
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issue_date", "-number"]
+        constraints = [
+            # An invoice is billed or it is nothing: "Unbilled" is a task status only.
+            models.CheckConstraint(
+                condition=~Q(status=PaymentStatus.UNBILLED), name="invoice_status_is_billed"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("issue_date")), name="invoice_due_after_issue"
+            ),
+            models.CheckConstraint(condition=Q(subtotal__gte=0), name="invoice_subtotal_not_negative"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=500)
+    quantity_seconds = models.PositiveIntegerField(help_text="Billed time in seconds.")
+    unit_price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    task = models.ForeignKey("tasks.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    project = models.ForeignKey(
+        "clients.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="line_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def hours(self):
+        return (Decimal(self.quantity_seconds) / 3600).quantize(Decimal("0.01"))
+
+
+class Payment(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    paid_on = models.DateField(default=timezone.localdate)
+    method = models.CharField(max_length=50, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self):
+        return f"{self.amount} on {self.paid_on}"

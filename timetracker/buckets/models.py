@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from timetracker.clients.models import Archivable, ArchivableQuerySet
+
+
+class Recurrence(models.TextChoices):
+    NONE = "none", "Does not renew"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    YEARLY = "yearly", "Yearly"
+
+
+def default_thresholds():
+    return [50, 80, 100]
+
+
+class BucketQuerySet(ArchivableQuerySet):
+    def for_client(self, client):
+        return self.filter(clients=client)
+
+
+class Bucket(Archivable):
+    """A pool of prepaid hours at an hourly price, serving one or more clients."""
+
+    title = models.CharField(max_length=200)
+    clients = models.ManyToManyField("clients.Client", related_name="buckets")
+    hours = models.DecimalField(max_digits=10, decimal_places=2)
+    hourly_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    recurrence = models.CharField(max_length=10, choices=Recurrence, default=Recurrence.NONE)
+    start_date = models.DateField(default=timezone.localdate)
+    rollover = models.BooleanField(default=False, help_text="Carry unused hours into the next period.")
+    thresholds = models.JSONField(
+        default=default_thresholds, blank=True, help_text="Percentages of the hours that raise an alert."
+    )
+    billable_only = models.BooleanField(
+        default=True, help_text="Count only billable time against the bucket."
+    )
+    hard_stop = models.BooleanField(default=False, help_text="Refuse new time once the bucket is used up.")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(m2m_fields=[clients])
+    objects = BucketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gte=0), name="bucket_hours_not_negative"),
+            models.CheckConstraint(condition=models.Q(hourly_price__gte=0), name="bucket_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        thresholds = self.thresholds or []
+        if not isinstance(thresholds, list) or not all(
+            isinstance(t, int) and not isinstance(t, bool) and 0 < t <= 1000 for t in thresholds
+        ):
+            raise ValidationError({"thresholds": "Thresholds must be whole percentages between 1 and 1000."})
+        self.thresholds = sorted(set(thresholds))
+
+    @property
+    def hours_seconds(self):
+        return int(self.hours * 3600)
+
+
+class BucketAlert(models.Model):
+    """One alert per bucket, threshold and period, however often the threshold is crossed."""
+
+    bucket = models.ForeignKey(Bucket, on_delete=models.CASCADE, related_name="alerts")
+    threshold = models.PositiveSmallIntegerField()
+    period_start = models.DateField()
+    used_seconds = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    notified = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "threshold", "period_start"], name="one_alert_per_threshold_and_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.bucket} reached {self.threshold}%"

@@ -1,0 +1,94 @@
+from django.db import models
+from django.utils import timezone
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def for_user(self, user):
+        """Clients, sites and projects are shared by the whole agency; outsiders see none."""
+        return self.all() if user.has_role else self.none()
+
+
+class Archivable(models.Model):
+    """Things with tracked time are archived, never deleted, so their history stays whole."""
+
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    def archive(self):
+        self.archived_at = timezone.now()
+        self.save(update_fields=["archived_at"])
+
+
+class Client(Archivable):
+    name = models.CharField(max_length=200, unique=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hourly_rate__gte=0), name="client_rate_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Site(Archivable):
+    """A client's website, as MainWP knows it."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(max_length=200)
+    url = models.URLField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "name"], name="site_name_unique_per_client"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Project(Archivable):
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=32, blank=True)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    budget_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    billable = models.BooleanField(default=True, help_text="Default for new tasks in this project.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["client__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "name"], name="project_name_unique_per_client"),
+            models.CheckConstraint(condition=models.Q(hourly_rate__gte=0), name="project_rate_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(budget_hours__gte=0), name="project_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,347 @@
+"""Realistic demo data: clients with sites and projects, buckets, tasks, weeks of time for three users, an invoice.
+
+Idempotent: everything is looked up by name before it is created, and entries are only added up to the
+number asked for, so running it again changes nothing. Entries are bulk-inserted so that benchmarks can ask
+for a hundred thousand of them.
+"""
+
+import random
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from timetracker.accounts.models import Role, User
+from timetracker.billing.choices import PaymentStatus
+from timetracker.billing.models import ClientSettings, Invoice, InvoiceLine, Settings
+from timetracker.billing.numbering import format_invoice_number
+from timetracker.billing.rates import resolve_rate
+from timetracker.buckets.models import Bucket, Recurrence
+from timetracker.clients.models import Client, Project, Site
+from timetracker.tasks.choices import EntrySource, TaskStatus
+from timetracker.tasks.models import Task, TimeEntry
+
+DEMO_PASSWORD = "timetracker"
+DEFAULT_ENTRIES = 240
+BATCH = 5000
+
+USERS = [
+    ("alice", "Alice", "Anders", Role.ADMIN, "Europe/Amsterdam", None),
+    ("dana", "Dana", "Diaz", Role.MANAGER, "Europe/Amsterdam", Decimal("110.00")),
+    ("bob", "Bob", "Brown", Role.STAFF, "America/New_York", None),
+]
+
+# name, rate, sites, projects (name, rate)
+CLIENTS = [
+    (
+        "Acme Corp",
+        Decimal("120.00"),
+        ["acme.com", "shop.acme.com"],
+        [("Website care", None), ("Rebrand", Decimal("140.00"))],
+    ),
+    ("Bluebird Bakery", None, ["bluebirdbakery.nl"], [("Online orders", None)]),
+    (
+        "Northwind Traders",
+        Decimal("105.00"),
+        ["northwind.example", "b2b.northwind.example"],
+        [("Intranet", None)],
+    ),
+    ("Greenfield Dental", None, ["greenfielddental.com"], [("Patient portal", None)]),
+    ("Harbor Lights Foundation", Decimal("75.00"), ["harborlights.org"], [("Campaign 2026", None)]),
+]
+
+# title, clients, hours, price, recurrence, rollover, hard stop
+BUCKETS = [
+    ("Acme monthly maintenance", ["Acme Corp"], "20", Decimal("100.00"), Recurrence.MONTHLY, False, False),
+    ("Bluebird support block", ["Bluebird Bakery"], "10", Decimal("90.00"), Recurrence.NONE, False, True),
+    ("Northwind retainer", ["Northwind Traders"], "40", Decimal("95.00"), Recurrence.QUARTERLY, True, False),
+    (
+        "Shared care plan",
+        ["Greenfield Dental", "Harbor Lights Foundation"],
+        "15",
+        None,
+        Recurrence.MONTHLY,
+        False,
+        False,
+    ),
+]
+
+# title, client, project, bucket, billable
+TASKS = [
+    ("Plugin and core updates", "Acme Corp", "Website care", "Acme monthly maintenance", True),
+    ("Uptime incident follow-up", "Acme Corp", "Website care", "Acme monthly maintenance", True),
+    ("New brand style guide", "Acme Corp", "Rebrand", None, True),
+    ("Checkout bug in WooCommerce", "Bluebird Bakery", "Online orders", "Bluebird support block", True),
+    ("Holiday opening hours banner", "Bluebird Bakery", "Online orders", "Bluebird support block", True),
+    ("SSO for the intranet", "Northwind Traders", "Intranet", "Northwind retainer", True),
+    ("Quarterly security audit", "Northwind Traders", "Intranet", "Northwind retainer", True),
+    ("Appointment form accessibility", "Greenfield Dental", "Patient portal", "Shared care plan", True),
+    ("Backup restore drill", "Greenfield Dental", None, "Shared care plan", False),
+    ("Donation page speed", "Harbor Lights Foundation", "Campaign 2026", "Shared care plan", True),
+    ("Internal: team meeting", "Harbor Lights Foundation", None, None, False),
+]
+
+DESCRIPTIONS = [
+    "Updated plugins and checked the front end",
+    "Call with the client",
+    "Investigated the error log",
+    "Wrote the fix and tested on staging",
+    "Deployed and verified",
+    "Reviewed pull request",
+    "Content changes",
+    "",
+]
+
+
+def seed(*, entries=DEFAULT_ENTRIES, today=None, log=print):
+    today = today or timezone.localdate()
+    # One transaction: a failed run leaves nothing behind, and SQLite inserts far faster inside one.
+    with transaction.atomic():
+        users = _users()
+        settings = _settings()
+        clients = _clients()
+        buckets = _buckets(clients, today)
+        tasks = _tasks(clients, buckets, users)
+        created = _entries(users, tasks, settings, entries, today)
+        _running_timer(users["bob"], tasks)
+        invoice = _invoice(clients["Acme Corp"], settings, users["alice"], today)
+    log(
+        f"Demo data ready: {len(users)} users, {len(clients)} clients, {len(tasks)} tasks, "
+        f"{TimeEntry.objects.count()} entries ({created} new), invoice {invoice.number}. "
+        f'Log in as "alice" with password "{DEMO_PASSWORD}".'
+    )
+    return created
+
+
+def _users():
+    users = {}
+    for username, first, last, role, tz, rate in USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@agency.example",
+                "time_zone": tz,
+                "default_hourly_rate": rate,
+                "is_staff": role == Role.ADMIN,
+                "is_superuser": role == Role.ADMIN,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    return users
+
+
+def _settings():
+    settings = Settings.load()
+    if settings.default_hourly_rate is None:
+        settings.default_hourly_rate = Decimal("95.00")
+        settings.rounding_enabled = True
+        settings.rounding_mode = "up"
+        settings.rounding_interval = 15
+        settings.save()
+    return settings
+
+
+def _clients():
+    clients = {}
+    for name, rate, sites, projects in CLIENTS:
+        client, _ = Client.objects.get_or_create(
+            name=name, defaults={"hourly_rate": rate, "email": f"office@{sites[0]}", "contact_name": "Office"}
+        )
+        for domain in sites:
+            Site.objects.get_or_create(client=client, name=domain, defaults={"url": f"https://{domain}/"})
+        for project_name, project_rate in projects:
+            Project.objects.get_or_create(
+                client=client, name=project_name, defaults={"hourly_rate": project_rate}
+            )
+        clients[name] = client
+    # One client bills in euros with European formatting and coarser rounding, to show overrides at work.
+    ClientSettings.objects.get_or_create(
+        client=clients["Bluebird Bakery"],
+        defaults={
+            "currency_code": "EUR",
+            "currency_symbol": "€",
+            "symbol_position": "after",
+            "thousand_separator": ".",
+            "decimal_separator": ",",
+            "rounding_enabled": True,
+            "rounding_mode": "up",
+            "rounding_interval": 30,
+        },
+    )
+    return clients
+
+
+def _buckets(clients, today):
+    buckets = {}
+    for title, client_names, hours, price, recurrence, rollover, hard_stop in BUCKETS:
+        bucket, created = Bucket.objects.get_or_create(
+            title=title,
+            defaults={
+                "hours": Decimal(hours),
+                "hourly_price": price,
+                "recurrence": recurrence,
+                "rollover": rollover,
+                "hard_stop": hard_stop,
+                "start_date": date(today.year, 1, 1),
+            },
+        )
+        if created:
+            bucket.clients.set([clients[name] for name in client_names])
+        buckets[title] = bucket
+    return buckets
+
+
+def _tasks(clients, buckets, users):
+    staff = [users["alice"], users["dana"], users["bob"]]
+    tasks = []
+    for index, (title, client_name, project_name, bucket_title, billable) in enumerate(TASKS):
+        client = clients[client_name]
+        task, created = Task.objects.get_or_create(
+            title=title,
+            client=client,
+            defaults={
+                "project": Project.objects.get(client=client, name=project_name) if project_name else None,
+                "bucket": buckets[bucket_title] if bucket_title else None,
+                "billable": billable,
+                "assignee": staff[index % len(staff)],
+                "created_by": users["alice"],
+                "status": TaskStatus.COMPLETED if index % 3 == 0 else TaskStatus.PAUSED,
+            },
+        )
+        if created:
+            task.sites.set(client.sites.all()[:1])
+        tasks.append(task)
+    return tasks
+
+
+def _entries(users, tasks, settings, wanted, today):
+    """Add entries until the demo users have `wanted` of them; each user works weekdays, back from yesterday."""
+    demo_users = list(users.values())
+    existing = TimeEntry.objects.filter(user__in=demo_users).count()
+    missing = wanted - existing
+    if missing <= 0:
+        return 0
+    rng = random.Random(existing)
+    policies, rates = {}, {}
+    per_user = -(-missing // len(demo_users))
+    created = 0
+    batch = []
+    for user in demo_users:
+        tz = zoneinfo.ZoneInfo(user.time_zone)
+        oldest = (
+            TimeEntry.objects.filter(user=user).order_by("started_at").values_list("started_at", flat=True)
+        )
+        first = oldest.first()
+        # Continue further back in time than anything already there, so entries never overlap.
+        day = (first.astimezone(tz).date() if first else today) - timedelta(days=1)
+        count = 0
+        while count < per_user and created + len(batch) < missing:
+            if day.weekday() < 5:
+                moment = datetime.combine(day, time(9, rng.choice([0, 15, 30])), tzinfo=tz)
+                for _ in range(rng.randint(3, 6)):
+                    task = rng.choice(tasks)
+                    worked = timedelta(minutes=rng.randint(8, 150), seconds=rng.randint(0, 59))
+                    batch.append(_entry(user, task, moment, worked, settings, policies, rates, rng))
+                    moment += worked + timedelta(minutes=rng.choice([0, 5, 10, 30]))
+                    count += 1
+                    if count >= per_user or created + len(batch) >= missing:
+                        break
+            day -= timedelta(days=1)
+            if len(batch) >= BATCH:
+                TimeEntry.objects.bulk_create(batch)
+                created += len(batch)
+                batch = []
+    TimeEntry.objects.bulk_create(batch)
+    return created + len(batch)
+
+
+def _entry(user, task, started, worked, settings, policies, rates, rng):
+    if task.client_id not in policies:
+        policies[task.client_id] = settings.for_client(task.client).rounding_policy()
+    if (task.pk, user.pk) not in rates:
+        rates[task.pk, user.pk] = resolve_rate(task=task, user=user, settings=settings)
+    rate, source = rates[task.pk, user.pk]
+    entry = TimeEntry(
+        task=task,
+        user=user,
+        recorded_by=user,
+        started_at=started.astimezone(zoneinfo.ZoneInfo("UTC")),
+        ended_at=(started + worked).astimezone(zoneinfo.ZoneInfo("UTC")),
+        billable=task.billable,
+        hourly_rate=rate,
+        rate_source=source,
+        description=rng.choice(DESCRIPTIONS),
+        source=EntrySource.TIMER if rng.random() < 0.8 else EntrySource.MANUAL,
+    )
+    entry.compute(policy=policies[task.client_id])
+    return entry
+
+
+def _running_timer(user, tasks):
+    if TimeEntry.objects.running().filter(user=user).exists():
+        return
+    task = tasks[3]
+    TimeEntry.objects.create(
+        task=task, user=user, recorded_by=user, started_at=timezone.now() - timedelta(minutes=42)
+    )
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.WORKING)
+
+
+def _invoice(client, settings, author, today):
+    """Bill the client's billable time of last month, one line per task, as bookkeeping would."""
+    month_end = today.replace(day=1)
+    month_start = (month_end - timedelta(days=1)).replace(day=1)
+    number = format_invoice_number(
+        settings.invoice_number_format, year=month_end.year, month=month_end.month, seq=1
+    )
+    invoice = Invoice.objects.filter(number=number).first()
+    if invoice:
+        return invoice
+    invoice = Invoice.objects.create(
+        client=client,
+        number=number,
+        status=PaymentStatus.SENT,
+        issue_date=month_end,
+        due_date=month_end + timedelta(days=settings.payment_terms_days),
+        period_start=month_start,
+        period_end=month_end - timedelta(days=1),
+        currency_code=settings.currency_code,
+        created_by=author,
+        sent_at=timezone.now(),
+    )
+    start = datetime.combine(month_start, time.min, tzinfo=timezone.get_current_timezone())
+    end = datetime.combine(month_end, time.min, tzinfo=timezone.get_current_timezone())
+    entries = (
+        TimeEntry.objects.filter(task__client=client).stopped().billable().unbilled().in_period(start, end)
+    )
+    subtotal = Decimal("0")
+    for position, task in enumerate(Task.objects.filter(entries__in=entries).distinct().order_by("title")):
+        task_entries = entries.filter(task=task)
+        totals = task_entries.totals()
+        seconds = totals["rounded"]
+        line = InvoiceLine.objects.create(
+            invoice=invoice,
+            position=position,
+            description=task.title,
+            quantity_seconds=seconds,
+            unit_price=(totals["amount"] * 3600 / seconds).quantize(Decimal("0.01"))
+            if seconds
+            else Decimal("0"),
+            amount=totals["amount"],
+            task=task,
+            project=task.project,
+        )
+        task_entries.update(invoice_line=line)
+        subtotal += totals["amount"]
+    invoice.subtotal = invoice.total = subtotal
+    invoice.save(update_fields=["subtotal", "total"])
+    return invoice

@@ -1,0 +1,234 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from timetracker.billing.choices import PaymentStatus
+from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
+
+CENT = Decimal("0.01")
+
+
+class TaskQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Staff see the tasks they are assigned to or have tracked time on; Managers see all."""
+        if user.sees_everyone:
+            return self.all()
+        if not user.has_role:
+            return self.none()
+        return self.filter(Q(assignee=user) | Q(created_by=user) | Q(entries__user=user)).distinct()
+
+    def in_progress(self):
+        return self.filter(status__in=[TaskStatus.WORKING, TaskStatus.PAUSED])
+
+    def completed(self):
+        return self.filter(status=TaskStatus.COMPLETED)
+
+
+class Task(models.Model):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="tasks")
+    project = models.ForeignKey(
+        "clients.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+    )
+    sites = models.ManyToManyField("clients.Site", blank=True, related_name="tasks")
+    bucket = models.ForeignKey(
+        "buckets.Bucket", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=TaskStatus, default=TaskStatus.NOT_STARTED)
+    payment_status = models.CharField(max_length=16, choices=PaymentStatus, default=PaymentStatus.UNBILLED)
+    billable = models.BooleanField(default=True)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[sites])
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="task_rate_not_negative"),
+        ]
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self):
+        return self.title
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Staff see and change only their own entries; Managers and Admins see everyone's."""
+        if user.sees_everyone:
+            return self.all()
+        if not user.has_role:
+            return self.none()
+        return self.filter(user=user)
+
+    def running(self):
+        return self.filter(ended_at__isnull=True)
+
+    def stopped(self):
+        return self.filter(ended_at__isnull=False)
+
+    def billable(self):
+        return self.filter(billable=True)
+
+    def non_billable(self):
+        return self.filter(billable=False)
+
+    def unbilled(self):
+        return self.filter(invoice_line__isnull=True)
+
+    def invoiced(self):
+        return self.filter(invoice_line__isnull=False)
+
+    def in_period(self, start, end):
+        """Entries that started in [start, end): a period is half-open so adjacent periods never overlap."""
+        return self.filter(started_at__gte=start, started_at__lt=end)
+
+    def totals(self):
+        """{"duration", "rounded", "billable"} seconds and the "amount", in one query."""
+        # Aliases differ from the field names: Django refuses an alias that shadows a summed field.
+        result = self.aggregate(
+            duration=Sum("duration_seconds", default=0),
+            rounded=Sum("rounded_seconds", default=0),
+            billable=Sum("rounded_seconds", filter=Q(billable=True), default=0),
+            total_amount=Sum("amount", default=Decimal("0")),
+        )
+        result["amount"] = Decimal(result.pop("total_amount")).quantize(CENT)
+        return result
+
+
+class TimeEntry(models.Model):
+    """One interval of work on a task. Running while ended_at is empty."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="entries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    duration_seconds = models.PositiveIntegerField(default=0, help_text="End - start - paused, in seconds.")
+    rounded_seconds = models.PositiveIntegerField(
+        default=0, help_text="The billable quantity after the rounding policy in force when saved."
+    )
+    billable = models.BooleanField(default=True)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    rate_source = models.CharField(max_length=8, choices=RateSource, default=RateSource.NONE)
+    # Stored so that sums stay exact Decimal arithmetic; null for non-billable or unrated time.
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=6, choices=EntrySource, default=EntrySource.TIMER)
+    external_id = models.CharField(max_length=100, blank=True)
+    invoice_line = models.ForeignKey(
+        "billing.InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+    )
+    timer_mode = models.CharField(max_length=4, choices=TimerMode, default=TimerMode.UP)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "time entries"
+        constraints = [
+            # The last word on "one running timer per user", whatever races the Python code loses.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(ended_at__isnull=True), name="one_running_entry_per_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="entry_ends_after_start",
+            ),
+            models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="entry_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(paused_at__isnull=True) | Q(ended_at__isnull=True),
+                name="stopped_entry_not_paused",
+            ),
+            # Re-importing a file must never duplicate: one entry per external id and source.
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="entry_external_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "started_at"]),
+            models.Index(fields=["task", "started_at"]),
+            models.Index(fields=["started_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.task} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_running(self):
+        return self.ended_at is None
+
+    @property
+    def is_paused(self):
+        return self.paused_at is not None
+
+    @property
+    def is_invoiced(self):
+        return self.invoice_line_id is not None
+
+    def elapsed_seconds(self, now=None):
+        """Worked seconds so far: up to now while running, excluding every pause."""
+        end = self.ended_at or self.paused_at or now or timezone.now()
+        return max(0, int((end - self.started_at).total_seconds()) - self.paused_seconds)
+
+    def compute(self, *, policy):
+        """Derive duration, rounded duration and amount from the times, the rate and a rounding policy."""
+        self.duration_seconds = self.elapsed_seconds() if self.ended_at else 0
+        self.rounded_seconds = policy.apply(self.duration_seconds)
+        if self.billable and self.hourly_rate is not None:
+            hours = Decimal(self.rounded_seconds) / 3600
+            self.amount = (hours * self.hourly_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+        else:
+            self.amount = None
+
+
+class Note(models.Model):
+    """A note on a task or on one of its entries (Moneybird keeps notes on entries)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notes")
+    entry = models.ForeignKey(
+        TimeEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(task__isnull=False) | Q(entry__isnull=False), name="note_has_task_or_entry"
+            ),
+        ]
+
+    def __str__(self):
+        return self.body[:50]
