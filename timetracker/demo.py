@@ -134,7 +134,7 @@ def _users():
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
         users[username] = user
     return users
 

@@ -73,7 +73,10 @@ def test_an_external_id_is_imported_once_per_source(bob):
 def test_compute_subtracts_pauses_rounds_and_prices_the_entry():
     start = timezone.now().replace(microsecond=0)
     entry = TimeEntry(
-        started_at=start, ended_at=start + timedelta(minutes=70), paused_seconds=600, hourly_rate=Decimal("90.00")
+        started_at=start,
+        ended_at=start + timedelta(minutes=70),
+        paused_seconds=600,
+        hourly_rate=Decimal("90.00"),
     )
     entry.compute(policy=RoundingPolicy(enabled=True, mode="up", interval_minutes=15))
     assert entry.duration_seconds == 60 * 60
@@ -89,7 +92,9 @@ def test_compute_subtracts_pauses_rounds_and_prices_the_entry():
 
 def test_non_billable_and_unrated_entries_carry_no_amount():
     start = timezone.now()
-    entry = TimeEntry(started_at=start, ended_at=start + timedelta(hours=1), billable=False, hourly_rate=Decimal(50))
+    entry = TimeEntry(
+        started_at=start, ended_at=start + timedelta(hours=1), billable=False, hourly_rate=Decimal(50)
+    )
     entry.compute(policy=RoundingPolicy())
     assert entry.amount is None
     entry.billable, entry.hourly_rate = True, None
@@ -144,16 +149,28 @@ def test_totals_sum_raw_rounded_billable_time_and_money_in_one_query(bob, django
     policy = RoundingPolicy(enabled=True, mode="up", interval_minutes=30)
     task = TaskFactory(hourly_rate=Decimal("80.00"))
     for minutes in (10, 50):
-        TimeEntryFactory(user=bob, task=task, worked=timedelta(minutes=minutes), hourly_rate=Decimal(80), policy=policy)
+        TimeEntryFactory(
+            user=bob, task=task, worked=timedelta(minutes=minutes), hourly_rate=Decimal(80), policy=policy
+        )
     TimeEntryFactory(user=bob, task=task, worked=timedelta(minutes=20), billable=False, policy=policy)
     entries = TimeEntry.objects.for_user(bob)
     with django_assert_num_queries(1):
         totals = entries.totals()
-    assert totals == {"duration": 80 * 60, "rounded": 120 * 60, "billable": 90 * 60, "amount": Decimal("120.00")}
+    assert totals == {
+        "duration": 80 * 60,
+        "rounded": 120 * 60,
+        "billable": 90 * 60,
+        "amount": Decimal("120.00"),
+    }
 
 
 def test_totals_of_nothing_are_zero(bob):
-    assert TimeEntry.objects.for_user(bob).totals() == {"duration": 0, "rounded": 0, "billable": 0, "amount": 0}
+    assert TimeEntry.objects.for_user(bob).totals() == {
+        "duration": 0,
+        "rounded": 0,
+        "billable": 0,
+        "amount": 0,
+    }
 
 
 def test_task_defaults_to_not_started_and_unbilled():

@@ -64,7 +64,9 @@ class SettingFields(models.Model):
 
     def rounding_policy(self):
         return RoundingPolicy(
-            enabled=self.rounding_enabled, mode=self.rounding_mode, interval_minutes=self.rounding_interval
+            enabled=self.rounding_enabled,
+            mode=str(self.rounding_mode),
+            interval_minutes=int(self.rounding_interval),
         )
 
 

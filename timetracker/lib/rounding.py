@@ -10,7 +10,11 @@ def _check(mode: object, interval_minutes: object) -> None:
     if mode not in MODES:
         raise ValueError(f'Unknown rounding mode "{mode}": use one of {", ".join(MODES)}')
     # Membership alone would let 15.0 and True (an int subclass equal to 1) through.
-    if type(interval_minutes) is not int or interval_minutes not in INTERVALS:
+    if (
+        isinstance(interval_minutes, bool)
+        or not isinstance(interval_minutes, int)
+        or interval_minutes not in INTERVALS
+    ):
         allowed = ", ".join(map(str, INTERVALS))
         raise ValueError(f'Unsupported rounding interval "{interval_minutes}": use one of {allowed} minutes')
 

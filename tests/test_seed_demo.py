@@ -1,0 +1,69 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from timetracker.accounts.models import User
+from timetracker.billing.models import Invoice
+from timetracker.clients.models import Client
+from timetracker.demo import DEMO_PASSWORD
+from timetracker.tasks.models import Task, TimeEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return [m.objects.count() for m in (User, Client, Task, TimeEntry, Invoice)]
+
+
+def test_seed_demo_creates_realistic_data_once():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    first = counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert counts() == first
+    users, clients, tasks, entries, invoices = first
+    assert users == 3 and clients >= 5 and tasks >= 10 and invoices == 1
+    assert entries >= 200
+    # Three roles, each can log in with the documented password.
+    for username in ("alice", "dana", "bob"):
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
+    assert {u.role for u in User.objects.all()} == {"Admin", "Manager", "Staff"}
+
+
+def test_seeded_entries_are_consistent():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert TimeEntry.objects.running().count() == 1
+    for entry in TimeEntry.objects.stopped().select_related("task")[:200]:
+        assert entry.ended_at > entry.started_at
+        assert entry.duration_seconds == entry.elapsed_seconds()
+        assert entry.rounded_seconds >= entry.duration_seconds  # the demo rounds up
+        assert (entry.amount is None) == (not entry.billable or entry.hourly_rate is None)
+    # Nobody works on two things at once in the demo.
+    for user in User.objects.all():
+        spans = list(
+            TimeEntry.objects.stopped()
+            .filter(user=user)
+            .order_by("started_at")
+            .values_list("started_at", "ended_at")
+        )
+        assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False))
+
+
+def test_the_demo_invoice_bills_its_entries_and_totals_them():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    invoice = Invoice.objects.get()
+    lines = list(invoice.lines.all())
+    assert lines and all(line.entries.exists() for line in lines)
+    assert invoice.total == sum(line.amount for line in lines)
+    for line in lines:
+        assert line.quantity_seconds == sum(e.rounded_seconds for e in line.entries.all())
+
+
+def test_entries_scale_up_for_benchmarks():
+    call_command("seed_demo", entries=900, stdout=open("/dev/null", "w"))
+    assert TimeEntry.objects.count() == 900 + 1  # plus the running timer
+    call_command("seed_demo", entries=900, stdout=open("/dev/null", "w"))
+    assert TimeEntry.objects.count() == 901
+
+
+def test_a_negative_entry_count_is_refused():
+    with pytest.raises(CommandError, match="--entries must be zero or more"):
+        call_command("seed_demo", entries=-5)
