@@ -1,3 +1,6 @@
+import itertools
+from io import StringIO
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -15,9 +18,11 @@ def counts():
 
 
 def test_seed_demo_creates_realistic_data_once():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert f'Log in as "alice" with password "{DEMO_PASSWORD}"' in out.getvalue()
     first = counts()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     assert counts() == first
     users, clients, tasks, entries, invoices = first
     assert users == 3 and clients >= 5 and tasks >= 10 and invoices == 1
@@ -29,7 +34,7 @@ def test_seed_demo_creates_realistic_data_once():
 
 
 def test_seeded_entries_are_consistent():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     assert TimeEntry.objects.running().count() == 1
     for entry in TimeEntry.objects.stopped().select_related("task")[:200]:
         assert entry.ended_at > entry.started_at
@@ -44,11 +49,11 @@ def test_seeded_entries_are_consistent():
             .order_by("started_at")
             .values_list("started_at", "ended_at")
         )
-        assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False))
+        assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
 
 
 def test_the_demo_invoice_bills_its_entries_and_totals_them():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     invoice = Invoice.objects.get()
     lines = list(invoice.lines.all())
     assert lines and all(line.entries.exists() for line in lines)
@@ -58,9 +63,9 @@ def test_the_demo_invoice_bills_its_entries_and_totals_them():
 
 
 def test_entries_scale_up_for_benchmarks():
-    call_command("seed_demo", entries=900, stdout=open("/dev/null", "w"))
+    call_command("seed_demo", entries=900, stdout=StringIO())
     assert TimeEntry.objects.count() == 900 + 1  # plus the running timer
-    call_command("seed_demo", entries=900, stdout=open("/dev/null", "w"))
+    call_command("seed_demo", entries=900, stdout=StringIO())
     assert TimeEntry.objects.count() == 901
 
 
