@@ -100,3 +100,8 @@ def test_an_outsider_sees_an_empty_dashboard(client, charlie):
     client.force_login(charlie)
     response = client.get(reverse("dashboard"))
     assert (response.context["client_count"], response.context["entry_count"]) == (0, 0)
+
+
+def test_the_login_page_shows_the_product_name_not_the_host(client):
+    text = client.get(reverse("login")).text
+    assert "Timetracker" in text and "testserver" not in text

@@ -23,4 +23,4 @@ def navigation(request):
             url = None
         active = url is not None and (request.path == url if url == "/" else request.path.startswith(url))
         items.append({"label": label, "url": url, "active": active})
-    return {"site_name": settings.SITE_NAME, "nav_items": items}
+    return {"brand_name": settings.SITE_NAME, "nav_items": items}
