@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "timetracker.accounts.context_processors.navigation",
+                "timetracker.tasks.context_processors.running_timer",
             ],
         },
     },

@@ -92,14 +92,25 @@ class Settings(SettingFields):
 
     def for_client(self, client):
         """These settings with the client's overrides applied (unsaved; blank overrides inherit)."""
+        try:
+            overrides = client.settings_override if client is not None else None
+        except ClientSettings.DoesNotExist:
+            overrides = None
+        return self.merged_with(overrides)
+
+    def for_clients(self, client_ids):
+        """{client id: merged settings} for many clients in one query, for tables with a row per client."""
+        overrides = {o.client_id: o for o in ClientSettings.objects.filter(client_id__in=set(client_ids))}
+        return {client_id: self.merged_with(overrides.get(client_id)) for client_id in client_ids}
+
+    def merged_with(self, overrides):
         merged = Settings(**{name: getattr(self, name) for name in SETTING_NAMES}, pk=self.pk)
-        overrides = getattr(client, "settings_override", None) if client is not None else None
-        if overrides is not None:
-            for name in SETTING_NAMES:
-                value = getattr(overrides, name)
-                if value is not None:
-                    setattr(merged, name, value)
+        for name, value in (overrides.overridden() if overrides else {}).items():
+            setattr(merged, name, value)
         return merged
+
+    def can_see_rates(self, user):
+        return user.sees_everyone or (user.has_role and self.staff_can_see_rates)
 
 
 class ClientSettings(models.Model):

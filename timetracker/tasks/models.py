@@ -2,7 +2,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -69,6 +69,16 @@ class Task(models.Model):
     def __str__(self):
         return self.title
 
+    def delete_with_time(self, *, by):
+        """Delete the task and its entries, unless time on it is invoiced or (for Staff) someone else's."""
+        entries = self.entries.all()
+        if entries.invoiced().exists():
+            raise ValueError(f'"{self}" has invoiced time, which cannot be deleted.')
+        if not by.sees_everyone and entries.exclude(user=by).exists():
+            raise ValueError(f'"{self}" has time tracked by others; ask a manager to delete it.')
+        entries.delete()
+        self.delete()
+
 
 class TimeEntryQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -100,6 +110,20 @@ class TimeEntryQuerySet(models.QuerySet):
     def in_period(self, start, end):
         """Entries that started in [start, end): a period is half-open so adjacent periods never overlap."""
         return self.filter(started_at__gte=start, started_at__lt=end)
+
+    def per_task(self):
+        """One row per task with its entries' totals (for the Logs table): a single grouped query."""
+        return (
+            self.order_by()
+            .values("task")
+            .annotate(
+                tracked=Sum("duration_seconds"),
+                rounded=Sum("rounded_seconds"),
+                amount_total=Sum("amount"),
+                started=Min("started_at"),
+                entry_count=Count("pk"),
+            )
+        )
 
     def totals(self):
         """{"duration", "rounded", "billable"} seconds and the "amount", in one query."""

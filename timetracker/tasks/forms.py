@@ -1,0 +1,191 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+
+from timetracker.billing.models import Settings
+from timetracker.buckets.models import Bucket
+from timetracker.clients.models import Client, Project, Site
+from timetracker.lib.durations import parse_duration
+from timetracker.tasks.choices import TaskStatus, TimerMode
+from timetracker.tasks.models import Task, TimeEntry
+
+
+class ClientScopedTaskForm(forms.ModelForm):
+    """Task fields whose choices (sites, project, bucket) narrow to the chosen client."""
+
+    class Meta:
+        model = Task
+        fields = ["client", "sites", "project", "bucket", "title", "description", "billable"]
+        widgets = {
+            "sites": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["client"].queryset = Client.objects.for_user(user).active()
+        self.fields["client"].empty_label = "Choose a client"
+        # Choosing a client reloads the fields that depend on it (sites, project, bucket).
+        self.fields["client"].widget.attrs.update(
+            {
+                "hx-get": reverse("tasks:timer_fields"),
+                "hx-trigger": "change",
+                "hx-target": "#client-fields",
+                "hx-include": "closest form",
+                "hx-swap": "outerHTML",
+            }
+        )
+        client = self.chosen_client()
+        self.fields["sites"].queryset = (
+            Site.objects.active().filter(client=client) if client else Site.objects.none()
+        )
+        self.fields["project"].queryset = (
+            Project.objects.active().filter(client=client) if client else Project.objects.none()
+        )
+        self.fields["bucket"].queryset = (
+            Bucket.objects.active().for_client(client) if client else Bucket.objects.none()
+        )
+        self.fields["project"].empty_label = "No project"
+        self.fields["bucket"].empty_label = "No bucket"
+        self.fields["title"].widget.attrs["placeholder"] = "What are you working on?"
+
+    def chosen_client(self):
+        key = self.add_prefix("client")
+        value = self.data.get(key) if self.is_bound else self.initial.get("client")
+        if value in (None, "") and self.instance.client_id:
+            value = self.instance.client_id
+        try:
+            return self.fields["client"].queryset.get(pk=getattr(value, "pk", value))
+        except (Client.DoesNotExist, ValueError, TypeError):
+            return None
+
+
+class TaskStartForm(ClientScopedTaskForm):
+    """New Task: the task as MainWP asks for it, plus how the timer counts."""
+
+    timer_mode = forms.ChoiceField(choices=TimerMode, widget=forms.RadioSelect, label="Timer")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("timer_mode", Settings.load().default_timer_mode)
+            self.initial.setdefault("billable", True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("timer_mode") == TimerMode.DOWN and not cleaned.get("bucket"):
+            self.add_error(
+                "timer_mode", "Counting down needs a bucket to count down from: choose one or count up."
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.created_by = self.user
+        self.instance.assignee = self.user
+        return super().save(commit)
+
+
+class TaskEditForm(ClientScopedTaskForm):
+    class Meta(ClientScopedTaskForm.Meta):
+        fields = [*ClientScopedTaskForm.Meta.fields, "status", "payment_status"]
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        running = self.instance.pk and self.instance.entries.running().exists()
+        # Working and paused follow the running timer; a form cannot make them true or false.
+        if status in (TaskStatus.WORKING, TaskStatus.PAUSED) and not running:
+            raise forms.ValidationError("Working and Paused follow a running timer; start the timer instead.")
+        if running and status not in (TaskStatus.WORKING, TaskStatus.PAUSED):
+            raise forms.ValidationError("A timer is running on this task; stop it to complete the task.")
+        return status
+
+
+class EntryTimesForm(forms.ModelForm):
+    """One stopped entry's times on the Edit modal."""
+
+    class Meta:
+        model = TimeEntry
+        fields = ["started_at", "ended_at", "description", "billable"]
+        widgets = {
+            "started_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "ended_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "description": forms.TextInput,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        return _check_span(self, cleaned.get("started_at"), cleaned.get("ended_at"), field="ended_at")
+
+
+EntryTimesFormSet = forms.modelformset_factory(TimeEntry, form=EntryTimesForm, extra=0)
+
+
+class ManualEntryForm(forms.Form):
+    """Past work: a date plus a duration, or start and end times."""
+
+    task = forms.ModelChoiceField(queryset=Task.objects.none(), empty_label="Choose a task")
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    duration = forms.CharField(
+        required=False,
+        help_text="1:30, 1h 30m, 90m, 1.5 or 1,5",
+        widget=forms.TextInput(attrs={"placeholder": "1:30"}),
+    )
+    start = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    description = forms.CharField(required=False)
+    billable = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = (
+            Task.objects.for_user(user).select_related("client").order_by("client__name")
+        )
+        self.fields["task"].label_from_instance = lambda task: f"{task.client} · {task.title}"
+
+    def clean_duration(self):
+        text = self.cleaned_data["duration"].strip()
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        day, seconds, start, end = (cleaned.get(k) for k in ("date", "duration", "start", "end"))
+        if day is None or self.errors:
+            return cleaned
+        if seconds is not None and (start or end):
+            raise forms.ValidationError("Give either a duration or start and end times, not both.")
+        if seconds is None and not (start and end):
+            raise forms.ValidationError("Give a duration (like 1:30) or both a start and an end time.")
+        if seconds is not None:
+            if seconds < 60:
+                self.add_error("duration", "At least one minute, please.")
+                return cleaned
+            cleaned["started_at"] = _aware(day, time(9, 0))
+            cleaned["ended_at"] = cleaned["started_at"] + timedelta(seconds=seconds)
+        else:
+            cleaned["started_at"] = _aware(day, start)
+            # An end before the start means work past midnight.
+            cleaned["ended_at"] = _aware(day + timedelta(days=1 if end <= start else 0), end)
+            _check_span(self, cleaned["started_at"], cleaned["ended_at"], field="end")
+        return cleaned
+
+
+def _aware(day, clock):
+    return timezone.make_aware(datetime.combine(day, clock))
+
+
+def _check_span(form, started_at, ended_at, *, field):
+    if started_at and ended_at:
+        floor = lambda moment: moment.replace(second=0, microsecond=0)  # noqa: E731
+        if floor(ended_at) - floor(started_at) < timedelta(minutes=1):
+            form.add_error(field, "The end must be at least one minute after the start.")
+    return form.cleaned_data

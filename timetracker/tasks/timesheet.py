@@ -1,0 +1,97 @@
+"""The weekly grid: rows are tasks, columns are days, and typing a total into a cell makes it so."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from timetracker.lib.durations import format_duration
+from timetracker.tasks import timer
+from timetracker.tasks.choices import EntrySource
+from timetracker.tasks.models import Task, TimeEntry
+
+
+@dataclass
+class Row:
+    task: Task
+    cells: list  # (day, seconds) per day of the week
+    total: int
+
+
+def week_of(day, week_start):
+    return day - timedelta(days=(day.weekday() - week_start) % 7)
+
+
+def day_bounds(day):
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def grid(*, user, first_day, extra_tasks=()):
+    """Rows for every task the user tracked time on that week (plus any added), with day and week totals."""
+    days = [first_day + timedelta(days=n) for n in range(7)]
+    start, _ = day_bounds(days[0])
+    _, end = day_bounds(days[-1])
+    sums = (
+        TimeEntry.objects.filter(user=user)
+        .stopped()
+        .in_period(start, end)
+        .annotate(day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
+        .values("task", "day")
+        .annotate(seconds=Sum("duration_seconds"))
+        .order_by()
+    )
+    by_task = {}
+    for row in sums:
+        by_task.setdefault(row["task"], {})[row["day"]] = row["seconds"]
+    task_ids = list(by_task) + [t for t in extra_tasks if t not in by_task]
+    tasks = Task.objects.for_user(user).select_related("client").in_bulk(task_ids)
+    rows = []
+    for task_id in task_ids:
+        if task_id in tasks:
+            per_day = by_task.get(task_id, {})
+            cells = [(day, per_day.get(day, 0)) for day in days]
+            rows.append(Row(task=tasks[task_id], cells=cells, total=sum(s for _, s in cells)))
+    rows.sort(key=lambda r: (r.task.client.name, r.task.title))
+    day_totals = [sum(r.cells[i][1] for r in rows) for i in range(7)]
+    return days, rows, day_totals
+
+
+def set_day_total(*, user, task, day: date, seconds: int):
+    """Make the user's time on the task that day add up to `seconds`, through one adjustable manual entry."""
+    if seconds < 0:
+        raise ValueError("Time cannot be negative.")
+    start, end = day_bounds(day)
+    with transaction.atomic():
+        entries = list(
+            TimeEntry.objects.select_for_update().filter(user=user, task=task).stopped().in_period(start, end)
+        )
+        adjustable = next((e for e in entries if e.source == EntrySource.MANUAL and not e.is_invoiced), None)
+        fixed = sum(e.duration_seconds for e in entries if e is not adjustable)
+        if seconds < fixed:
+            raise ValueError(
+                f"{format_duration(fixed)} on {day:%a %d %b} comes from timer or invoiced entries; "
+                "edit those on the task to go lower."
+            )
+        wanted = seconds - fixed
+        if wanted == 0:
+            if adjustable:
+                adjustable.delete()
+            return None
+        if wanted < 60:
+            raise ValueError("An entry needs at least one minute.")
+        entry = adjustable or TimeEntry(
+            task=task,
+            user=user,
+            recorded_by=user,
+            source=EntrySource.MANUAL,
+            billable=task.billable,
+            started_at=max([start.replace(hour=9), *(e.ended_at for e in entries)]),
+        )
+        entry.ended_at = entry.started_at + timedelta(seconds=wanted)
+        timer.apply_rules(entry)
+        entry.save()
+        return entry

@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from timetracker.billing.choices import PaymentStatus
+from timetracker.billing.models import Settings
+from timetracker.lib.money import format_money
+from timetracker.tasks import timer
+from timetracker.tasks.filters import LogFilter
+from timetracker.tasks.models import Task, TimeEntry
+
+PER_PAGE = 25
+# Column -> what it sorts by in the grouped-by-task query.
+SORTS = {
+    "client": "task__client__name",
+    "task": "task__title",
+    "started": "started",
+    "duration": "tracked",
+    "rounded": "rounded",
+    "amount": "amount_total",
+    "status": "task__status",
+    "payment": "task__payment_status",
+}
+DEFAULT_SORT = "-started"
+
+
+def log_list(request):
+    """Every task with its tracked time, filtered, sorted and paginated; htmx gets only the table."""
+    visible = TimeEntry.objects.for_user(request.user)
+    filterset = LogFilter(request.GET, queryset=visible, request=request)
+    entries = filterset.qs if filterset.is_valid() else visible.none()
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort.lstrip("-") not in SORTS:
+        sort = DEFAULT_SORT
+    order = ("-" if sort.startswith("-") else "") + SORTS[sort.lstrip("-")]
+    page = Paginator(entries.per_task().order_by(order, "-task"), PER_PAGE).get_page(request.GET.get("page"))
+
+    settings = Settings.load()
+    tasks = (
+        Task.objects.select_related("client", "project", "assignee")
+        .prefetch_related("sites")
+        .in_bulk([row["task"] for row in page])
+    )
+    formats = settings.for_clients({task.client_id for task in tasks.values()})
+    rows = []
+    for row in page:
+        task = tasks[row["task"]]
+        amount = row["amount_total"]
+        money = formats[task.client_id].money_format()
+        rows.append(
+            {**row, "task": task, "amount_text": format_money(amount, money) if amount is not None else ""}
+        )
+    totals = entries.totals()
+    ctx = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "sort": sort,
+        "totals": totals,
+        "show_amounts": settings.can_see_rates(request.user),
+        "totals_amount_text": _total_text(totals["amount"], formats, settings),
+        "payment_statuses": PaymentStatus.choices,
+    }
+    template = "tasks/log_list.html#log-table" if request.htmx else "tasks/log_list.html"
+    return render(request, template, ctx)
+
+
+def _total_text(amount, formats, settings):
+    # Tasks of clients with different currencies cannot be added up into one honest figure.
+    money_formats = {f.money_format() for f in formats.values()} or {settings.money_format()}
+    return format_money(amount, money_formats.pop()) if len(money_formats) == 1 else "mixed currencies"
+
+
+@require_POST
+def log_bulk(request):
+    """Bulk actions on the checked tasks: all of them or none, in one transaction."""
+    action = request.POST.get("action", "")
+    ids = request.POST.getlist("tasks")
+    tasks = Task.objects.for_user(request.user).filter(pk__in=ids)
+    back = request.POST.get("next") or "tasks:log_list"
+    if not ids or not tasks.exists():
+        messages.error(request, "Tick at least one task first.")
+    else:
+        try:
+            with transaction.atomic():
+                done = _bulk(request, action, list(tasks.select_for_update()))
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, done)
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    return redirect(back) if back.startswith("/") else redirect("tasks:log_list")
+
+
+def _bulk(request, action, tasks):
+    user = request.user
+    if action.startswith("payment:"):
+        status = action.removeprefix("payment:")
+        if status not in PaymentStatus.values:
+            raise ValueError(f'"{status}" is not a payment status.')
+        Task.objects.filter(pk__in=[t.pk for t in tasks]).update(payment_status=status)
+        return f"Set {len(tasks)} task(s) to {PaymentStatus(status).label}."
+    if action in ("billable", "non_billable"):
+        billable = action == "billable"
+        entries = _own_unlocked_entries(user, tasks)
+        for entry in entries:
+            entry.billable = billable
+            timer.apply_rules(
+                entry, rate_override=entry.hourly_rate if entry.rate_source == "entry" else None
+            )
+            entry.save()
+        Task.objects.filter(pk__in=[t.pk for t in tasks]).update(billable=billable)
+        label = "billable" if billable else "non-billable"
+        return f"Marked {len(tasks)} task(s) and {len(entries)} unbilled entr{'y' if len(entries) == 1 else 'ies'} {label}."
+    if action == "delete":
+        for task in tasks:
+            task.delete_with_time(by=user)
+        return f"Deleted {len(tasks)} task(s) and their time."
+    raise ValueError("Choose what to do with the ticked tasks.")
+
+
+def _own_unlocked_entries(user, tasks):
+    entries = (
+        TimeEntry.objects.filter(task__in=tasks).stopped().unbilled().select_related("task__client", "user")
+    )
+    if not user.sees_everyone:
+        entries = entries.filter(Q(user=user))
+    return list(entries)

@@ -1,0 +1,91 @@
+from datetime import date
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from timetracker.billing.models import Settings
+from timetracker.lib.durations import parse_duration
+from timetracker.tasks import timer, timesheet
+from timetracker.tasks.choices import EntrySource
+from timetracker.tasks.forms import ManualEntryForm
+from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.views.common import LOGS_CHANGED, get_task, render_dialog
+
+
+def entry_add(request):
+    """Add past work to a task: a date and a duration, or start and end times."""
+    initial = {"task": request.GET.get("task"), "date": timezone.localdate(), "billable": True}
+    form = ManualEntryForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        entry = TimeEntry(
+            task=data["task"],
+            user=request.user,
+            recorded_by=request.user,
+            started_at=data["started_at"],
+            ended_at=data["ended_at"],
+            description=data["description"],
+            billable=data["billable"],
+            source=EntrySource.MANUAL,
+        )
+        timer.apply_rules(entry)
+        entry.save()
+        messages.success(request, f"Added {entry.duration_seconds // 60} minutes to {entry.task.title}.")
+        if not request.htmx:
+            return redirect("tasks:task_detail", entry.task_id)
+        return render_dialog(request, "tasks/task_saved.html", {"task": entry.task}, events=[LOGS_CHANGED])
+    return render_dialog(request, "tasks/entry_add.html", {"form": form})
+
+
+def timesheet_week(request):
+    week_start = int(Settings.load().week_start)
+    try:
+        day = date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return _render_grid(request, timesheet.week_of(day, week_start))
+
+
+@require_POST
+def timesheet_cell(request):
+    """Typing a total such as 1:30 into a cell creates, adjusts or removes that day's manual entry."""
+    task = get_task(request, request.POST.get("task"))
+    error = None
+    try:
+        day = date.fromisoformat(request.POST.get("day", ""))
+        text = request.POST.get("value", "").strip()
+        timesheet.set_day_total(
+            user=request.user, task=task, day=day, seconds=parse_duration(text) if text else 0
+        )
+    except ValueError as problem:
+        error = f"{task.title}: {problem}"
+        day = timezone.localdate()
+    week_start = int(Settings.load().week_start)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(f"{reverse('tasks:timesheet')}?week={timesheet.week_of(day, week_start)}")
+    return _render_grid(request, timesheet.week_of(day, week_start), error=error, partial=True)
+
+
+def _render_grid(request, first_day, *, error=None, partial=False):
+    extra = [int(pk) for pk in request.GET.getlist("add") + request.POST.getlist("add") if pk.isdigit()]
+    days, rows, day_totals = timesheet.grid(user=request.user, first_day=first_day, extra_tasks=extra)
+    shown = {row.task.pk for row in rows}
+    ctx = {
+        "days": days,
+        "rows": rows,
+        "day_totals": day_totals,
+        "week_total": sum(day_totals),
+        "first_day": first_day,
+        "prev_week": first_day.fromordinal(first_day.toordinal() - 7),
+        "next_week": first_day.fromordinal(first_day.toordinal() + 7),
+        "addable": Task.objects.for_user(request.user).select_related("client").exclude(pk__in=shown)[:200],
+        "error": error,
+        "today": timezone.localdate(),
+    }
+    template = "tasks/timesheet.html#timesheet-grid" if partial or request.htmx else "tasks/timesheet.html"
+    return render(request, template, ctx)

@@ -1,0 +1,118 @@
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from timetracker.billing.models import Settings
+from timetracker.lib.money import format_money
+from timetracker.tasks import timer
+from timetracker.tasks.choices import RateSource
+from timetracker.tasks.forms import EntryTimesFormSet, TaskEditForm
+from timetracker.tasks.models import Note, TimeEntry
+from timetracker.tasks.views.common import LOGS_CHANGED, TIMER_CHANGED, get_task, render_dialog
+
+
+def task_detail(request, pk):
+    task = get_task(request, pk)
+    entries = (
+        TimeEntry.objects.for_user(request.user)
+        .filter(task=task)
+        .select_related("user", "invoice_line__invoice")
+        .order_by("-started_at")
+    )
+    settings = Settings.load()
+    money = settings.for_client(task.client).money_format()
+    totals = entries.totals()
+    ctx = {
+        "task": task,
+        "entries": entries,
+        "totals": totals,
+        "amount_text": format_money(totals["amount"], money),
+        "money": money,
+        "show_amounts": settings.can_see_rates(request.user),
+        "notes": task.notes.select_related("author"),
+        "history": task.history.select_related("history_user").order_by("-history_date")[:15],
+        "rounding": settings.for_client(task.client).rounding_policy().describe(),
+    }
+    return render(request, "tasks/task_detail.html", ctx)
+
+
+def task_edit(request, pk):
+    """Edit: everything chosen at start, the task and payment status, and the times of unlocked entries."""
+    task = get_task(request, pk)
+    editable = (
+        TimeEntry.objects.for_user(request.user).filter(task=task).stopped().unbilled().order_by("started_at")
+    )
+    form = TaskEditForm(request.POST or None, instance=task, user=request.user)
+    entries = EntryTimesFormSet(request.POST or None, queryset=editable, prefix="entries")
+    if request.method == "POST" and form.is_valid() and entries.is_valid():
+        with transaction.atomic():
+            form.save()
+            for entry in entries.save(commit=False):
+                # Edited times are floored, rounded and re-rated like a stopped timer.
+                override = entry.hourly_rate if entry.rate_source == RateSource.ENTRY else None
+                timer.apply_rules(entry, rate_override=override)
+                entry.save()
+        messages.success(request, f'Saved "{task.title}".')
+        if not request.htmx:
+            return redirect("tasks:task_detail", task.pk)
+        return render_dialog(
+            request, "tasks/task_saved.html", {"task": task}, events=[LOGS_CHANGED, TIMER_CHANGED]
+        )
+    locked = task.entries.invoiced().select_related("user", "invoice_line__invoice")
+    ctx = {"task": task, "form": form, "entries": entries, "locked": locked}
+    return render_dialog(request, "tasks/task_edit.html", ctx)
+
+
+def task_delete(request, pk):
+    task = get_task(request, pk)
+    error = None
+    if request.method == "POST":
+        title = task.title
+        try:
+            with transaction.atomic():
+                task.delete_with_time(by=request.user)
+        except ValueError as problem:
+            error = str(problem)
+        else:
+            messages.success(request, f'Deleted "{title}" and its time.')
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("tasks:log_list"))
+            return redirect("tasks:log_list")
+    ctx = {"task": task, "error": error, "entry_count": task.entries.count()}
+    return render_dialog(
+        request, "tasks/task_delete.html", ctx, status=409 if error and not request.htmx else 200
+    )
+
+
+@require_POST
+def task_continue(request, pk):
+    """Continue: resume or start the timer on this task and show it in the modal."""
+    task = get_task(request, pk)
+    try:
+        entry = timer.continue_task(user=request.user, task=task)
+    except timer.TimerError as error:
+        entry = timer.running_entry(request.user)
+        ctx = {
+            "entry": entry,
+            "error": str(error),
+            "clock_seconds": timer.seconds_shown(entry) if entry else 0,
+        }
+        return render_dialog(request, "tasks/timer_panel.html", ctx)
+    if not request.htmx:
+        return redirect("tasks:timer_panel")
+    ctx = {"entry": entry, "clock_seconds": timer.seconds_shown(entry)}
+    return render_dialog(request, "tasks/timer_panel.html", ctx, events=[TIMER_CHANGED, LOGS_CHANGED])
+
+
+@require_POST
+def note_add(request, pk):
+    task = get_task(request, pk)
+    body = request.POST.get("body", "").strip()
+    if body:
+        Note.objects.create(task=task, author=request.user, body=body)
+    else:
+        messages.error(request, "A note needs some text.")
+    return redirect("tasks:task_detail", task.pk)
