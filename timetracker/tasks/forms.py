@@ -174,7 +174,7 @@ class ManualEntryForm(forms.Form):
         else:
             cleaned["started_at"] = _aware(day, start)
             # An end before the start means work past midnight.
-            cleaned["ended_at"] = _aware(day + timedelta(days=1 if end <= start else 0), end)
+            cleaned["ended_at"] = _aware(day + timedelta(days=1 if end < start else 0), end)
             _check_span(self, cleaned["started_at"], cleaned["ended_at"], field="end")
         return cleaned
 
