@@ -25,6 +25,8 @@ class ClientScopedTaskForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("label_suffix", "")
+        # Modals open over pages with forms of their own (the Logs filters): ids must not collide.
+        kwargs.setdefault("auto_id", "modal_%s")
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["client"].queryset = Client.objects.for_user(user).active()
@@ -141,6 +143,7 @@ class ManualEntryForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "modal_%s")
         super().__init__(*args, **kwargs)
         self.fields["task"].queryset = (
             Task.objects.for_user(user).select_related("client").order_by("client__name")
