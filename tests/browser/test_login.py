@@ -22,6 +22,10 @@ def test_a_user_logs_in_and_sees_the_dashboard(live_server, page, bob):
     expect(page.get_by_text("Plugin updates")).to_be_visible()
     # htmx loaded from our own static files and nothing broke the content security policy.
     assert page.evaluate("typeof htmx !== 'undefined' && htmx.version.startsWith('2.')")
+
+    page.locator("details.usermenu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert errors == []
 
 
