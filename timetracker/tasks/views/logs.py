@@ -87,7 +87,9 @@ def log_bulk(request):
     else:
         try:
             with transaction.atomic():
-                done = _bulk(request, action, list(tasks.select_for_update()))
+                # Lock by id: PostgreSQL refuses FOR UPDATE on the DISTINCT that scoping may add.
+                locked = Task.objects.select_for_update().filter(pk__in=list(tasks.values_list("pk", flat=True)))
+                done = _bulk(request, action, list(locked))
         except ValueError as error:
             messages.error(request, str(error))
         else:
