@@ -88,7 +88,9 @@ def log_bulk(request):
         try:
             with transaction.atomic():
                 # Lock by id: PostgreSQL refuses FOR UPDATE on the DISTINCT that scoping may add.
-                locked = Task.objects.select_for_update().filter(pk__in=list(tasks.values_list("pk", flat=True)))
+                locked = Task.objects.select_for_update().filter(
+                    pk__in=list(tasks.values_list("pk", flat=True))
+                )
                 done = _bulk(request, action, list(locked))
         except ValueError as error:
             messages.error(request, str(error))
