@@ -12,6 +12,7 @@ from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project, Site
 from timetracker.lib.periods import PERIOD_CHOICES, resolve_period
 from timetracker.tasks.choices import TaskStatus
+from timetracker.tasks.forms import supported_date
 from timetracker.tasks.models import TimeEntry
 
 
@@ -73,10 +74,16 @@ class LogFilter(django_filters.FilterSet):
         choices=PERIOD_CHOICES, method="in_named_period", empty_label="Any time", label="Period"
     )
     date_from = django_filters.DateFilter(
-        method="started_from", label="From", widget=forms.DateInput({"type": "date"})
+        method="started_from",
+        label="From",
+        widget=forms.DateInput({"type": "date"}),
+        validators=[supported_date],
     )
     date_to = django_filters.DateFilter(
-        method="started_until", label="To", widget=forms.DateInput({"type": "date"})
+        method="started_until",
+        label="To",
+        widget=forms.DateInput({"type": "date"}),
+        validators=[supported_date],
     )
 
     class Meta:

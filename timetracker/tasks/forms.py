@@ -11,6 +11,14 @@ from timetracker.lib.durations import parse_duration
 from timetracker.tasks.choices import TaskStatus, TimerMode
 from timetracker.tasks.models import Task, TimeEntry
 
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+
+
+def supported_date(value):
+    """Dates far outside working life are typos (and overflow date arithmetic at year 9999)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise forms.ValidationError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+
 
 class ClientScopedTaskForm(forms.ModelForm):
     """Task fields whose choices (sites, project, bucket) narrow to the chosen client."""
@@ -95,6 +103,13 @@ class TaskEditForm(ClientScopedTaskForm):
     class Meta(ClientScopedTaskForm.Meta):
         fields = [*ClientScopedTaskForm.Meta.fields, "status", "payment_status"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        locked, self.lock_reason = self.instance.locked_fields(self.user)
+        # Disabled fields keep their stored value whatever is posted.
+        for name in locked:
+            self.fields[name].disabled = True
+
     def clean_status(self):
         status = self.cleaned_data["status"]
         running = self.instance.pk and self.instance.entries.running().exists()
@@ -112,25 +127,36 @@ class EntryTimesForm(forms.ModelForm):
     class Meta:
         model = TimeEntry
         fields = ["started_at", "ended_at", "description", "billable"]
+        field_classes = {"started_at": forms.DateTimeField, "ended_at": forms.DateTimeField}
         widgets = {
             "started_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "ended_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "description": forms.TextInput,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ended_at"].required = True
+        for name in ("started_at", "ended_at"):
+            self.fields[name].validators.append(supported_date)
+
     def clean(self):
         cleaned = super().clean()
-        return _check_span(self, cleaned.get("started_at"), cleaned.get("ended_at"), field="ended_at")
+        paused = self.instance.paused_seconds if self.instance.pk else 0
+        return _check_span(
+            self, cleaned.get("started_at"), cleaned.get("ended_at"), field="ended_at", paused=paused
+        )
 
 
-EntryTimesFormSet = forms.modelformset_factory(TimeEntry, form=EntryTimesForm, extra=0)
+# edit_only: a forged form count must not create entries without a task or a user.
+EntryTimesFormSet = forms.modelformset_factory(TimeEntry, form=EntryTimesForm, extra=0, edit_only=True)
 
 
 class ManualEntryForm(forms.Form):
     """Past work: a date plus a duration, or start and end times."""
 
     task = forms.ModelChoiceField(queryset=Task.objects.none(), empty_label="Choose a task")
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), validators=[supported_date])
     duration = forms.CharField(
         required=False,
         help_text="1:30, 1h 30m, 90m, 1.5 or 1,5",
@@ -186,9 +212,15 @@ def _aware(day, clock):
     return timezone.make_aware(datetime.combine(day, clock))
 
 
-def _check_span(form, started_at, ended_at, *, field):
+def _check_span(form, started_at, ended_at, *, field, paused=0):
     if started_at and ended_at:
         floor = lambda moment: moment.replace(second=0, microsecond=0)  # noqa: E731
-        if floor(ended_at) - floor(started_at) < timedelta(minutes=1):
-            form.add_error(field, "The end must be at least one minute after the start.")
+        if floor(ended_at) - floor(started_at) - timedelta(seconds=paused) < timedelta(minutes=1):
+            if paused:
+                message = (
+                    f"With {paused // 60} paused minutes, the end must leave at least one minute of work."
+                )
+            else:
+                message = "The end must be at least one minute after the start."
+            form.add_error(field, message)
     return form.cleaned_data

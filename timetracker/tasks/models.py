@@ -12,6 +12,20 @@ from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, Timer
 CENT = Decimal("0.01")
 
 
+TASK_FIELDS = (
+    "client",
+    "sites",
+    "project",
+    "bucket",
+    "title",
+    "description",
+    "billable",
+    "status",
+    "payment_status",
+)
+LOCKED_WHEN_INVOICED = ("client", "project", "bucket", "billable", "payment_status")
+
+
 class TaskQuerySet(models.QuerySet):
     def for_user(self, user):
         """Staff see the tasks they are assigned to or have tracked time on; Managers see all."""
@@ -69,9 +83,24 @@ class Task(models.Model):
     def __str__(self):
         return self.title
 
+    def locked_fields(self, user):
+        """The fields `user` may not change on this task, and why ((), "") when nothing is locked."""
+        if self.pk is None:
+            return (), ""
+        if not user.sees_everyone and self.entries.exclude(user=user).exists():
+            return TASK_FIELDS, "Others have tracked time on this task, so only a manager can change it."
+        if self.entries.invoiced().exists():
+            return LOCKED_WHEN_INVOICED, (
+                "Time on this task is invoiced: its client, project, bucket, billing and payment status "
+                "follow the invoice."
+            )
+        return (), ""
+
     def delete_with_time(self, *, by):
         """Delete the task and its entries, unless time on it is invoiced or (for Staff) someone else's."""
-        entries = self.entries.all()
+        # Lock the entries so invoicing cannot attach one between this check and the delete.
+        entries = self.entries.select_for_update()
+        list(entries)
         if entries.invoiced().exists():
             raise ValueError(f'"{self}" has invoiced time, which cannot be deleted.')
         if not by.sees_everyone and entries.exclude(user=by).exists():

@@ -50,9 +50,9 @@ def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
         )
     try:
         with transaction.atomic():
-            # Serialise this user's timer actions: the second of two simultaneous starts waits here,
-            # then sees the first one's entry and stops it instead of failing on the unique index.
-            User.objects.select_for_update().filter(pk=user.pk).first()
+            # The second of two simultaneous starts waits here, then sees the first one's entry and
+            # stops it instead of failing on the unique index.
+            lock_user(user.pk)
             current = TimeEntry.objects.running().filter(user=user).select_for_update().first()
             if current:
                 _finish(current, now=now, discard_if_short=True)
@@ -66,7 +66,7 @@ def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
                 source=EntrySource.TIMER,
                 timer_mode=timer_mode,
             )
-            _set_status(task, TaskStatus.WORKING)
+            _refresh_status(task)
     except IntegrityError as error:
         raise TimerConflict(
             "Another timer was started for you at the same moment; that one is running now."
@@ -74,38 +74,46 @@ def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
     return entry
 
 
+def refuse_if_bucket_stopped(task):
+    """A used-up bucket with a hard stop takes no new time: not from the timer, manual entry or the grid."""
+    if task.bucket_id and task.bucket.hard_stop and usage.usage(task.bucket).remaining_seconds <= 0:
+        raise TimerError(
+            f'The bucket "{task.bucket}" is used up and set to stop new time. Ask a manager to top it up.'
+        )
+
+
+def lock_user(user_id):
+    """Serialise one user's time changes (timer actions, grid cells) behind a row lock on the user."""
+    User.objects.select_for_update().filter(pk=user_id).first()
+
+
 def pause(*, entry, now=None):
-    if not entry.is_running:
-        raise TimerError("This timer is already stopped.")
-    if entry.is_paused:
-        return entry
-    entry.paused_at = now or timezone.now()
     with transaction.atomic():
-        entry.save(update_fields=["paused_at", "updated_at"])
-        _set_status(entry.task, TaskStatus.PAUSED)
+        _lock(entry)
+        if not entry.is_paused:
+            entry.paused_at = now or timezone.now()
+            entry.save(update_fields=["paused_at", "updated_at"])
+            _refresh_status(entry.task)
     return entry
 
 
 def resume(*, entry, now=None):
-    if not entry.is_running:
-        raise TimerError("This timer is already stopped; continue the task to start a new one.")
-    if not entry.is_paused:
-        return entry
-    now = now or timezone.now()
-    entry.paused_seconds += max(0, int((now - entry.paused_at).total_seconds()))
-    entry.paused_at = None
     with transaction.atomic():
-        entry.save(update_fields=["paused_at", "paused_seconds", "updated_at"])
-        _set_status(entry.task, TaskStatus.WORKING)
+        _lock(entry)
+        if entry.is_paused:
+            now = now or timezone.now()
+            entry.paused_seconds += max(0, int((now - entry.paused_at).total_seconds()))
+            entry.paused_at = None
+            entry.save(update_fields=["paused_at", "paused_seconds", "updated_at"])
+            _refresh_status(entry.task)
     return entry
 
 
 def stop(*, entry, now=None):
     """Stop and Submit: floor to whole minutes, refuse under a minute, round, snapshot the rate, complete the task."""
-    if not entry.is_running:
-        raise TimerError("This timer is already stopped.")
     try:
         with transaction.atomic():
+            _lock(entry)
             _finish(entry, now=now or timezone.now(), discard_if_short=False)
     except TooShort:
         entry.refresh_from_db()  # nothing was saved; give the caller back the timer as it still runs
@@ -115,14 +123,10 @@ def stop(*, entry, now=None):
 
 def discard(*, entry):
     """Throw a running timer away (for example one started by mistake)."""
-    if not entry.is_running:
-        raise TimerError(
-            "Only a running timer can be discarded; delete a stopped entry from the task instead."
-        )
-    task = entry.task
     with transaction.atomic():
+        _lock(entry)
         entry.delete()
-        _set_status(task, TaskStatus.COMPLETED if task.entries.exists() else TaskStatus.NOT_STARTED)
+        _refresh_status(entry.task)
 
 
 def continue_task(*, user, task, now=None):
@@ -142,14 +146,18 @@ def seconds_shown(entry, now=None):
     return elapsed
 
 
-def apply_rules(entry, *, rate_override=None):
-    """Floor the times to minutes and derive duration, rounding and rate as settings say today."""
+def apply_rules(entry, *, keep_rate=False):
+    """Floor the times to minutes and derive duration and rounding with today's policy.
+
+    New work snapshots the rate by precedence; edits of existing entries keep the rate they were saved
+    with (keep_rate), because a rate change applies to new entries only."""
     entry.started_at = floor_minute(entry.started_at)
     entry.ended_at = floor_minute(entry.ended_at)
     settings = Settings.load().for_client(entry.task.client)
-    entry.hourly_rate, entry.rate_source = resolve_rate(
-        task=entry.task, user=entry.user, settings=settings, override=rate_override
-    )
+    if not keep_rate:
+        entry.hourly_rate, entry.rate_source = resolve_rate(
+            task=entry.task, user=entry.user, settings=settings
+        )
     entry.compute(policy=settings.rounding_policy())
     return entry
 
@@ -166,22 +174,46 @@ def _finish(entry, *, now, discard_if_short):
         if discard_if_short:
             # An automatic stop (a new timer replacing it) drops a sub-minute slip instead of refusing.
             entry.delete()
-            _set_status(
-                entry.task, TaskStatus.COMPLETED if entry.task.entries.exists() else TaskStatus.NOT_STARTED
-            )
+            _refresh_status(entry.task)
             return None
         raise TooShort(
             "Less than a minute has been tracked, which is too short to submit. Discard it or keep it running."
         )
     apply_rules(entry)
     entry.save()
-    _set_status(entry.task, TaskStatus.COMPLETED)
+    _refresh_status(entry.task)
     if entry.task.bucket_id:
         usage.record_alerts(entry.task.bucket)
     return entry
 
 
-def _set_status(task, status):
+def _lock(entry):
+    """Take the user's timer lock and reload the entry as it is now: a pause racing a stop in another tab
+    must act on the stopped entry, not on the stale copy it was handed."""
+    lock_user(entry.user_id)
+    fresh = TimeEntry.objects.select_for_update().filter(pk=entry.pk, ended_at__isnull=True).first()
+    if fresh is None:
+        raise TimerError("This timer is already stopped or discarded.")
+    entry.started_at, entry.paused_at, entry.paused_seconds = (
+        fresh.started_at,
+        fresh.paused_at,
+        fresh.paused_seconds,
+    )
+    entry.ended_at = None
+    return entry
+
+
+def _refresh_status(task):
+    """Working and Paused follow the running entries on the task (anyone's); otherwise it is done or new."""
+    running = list(task.entries.running().values_list("paused_at", flat=True))
+    if any(paused_at is None for paused_at in running):
+        status = TaskStatus.WORKING
+    elif running:
+        status = TaskStatus.PAUSED
+    elif task.entries.exists():
+        status = TaskStatus.COMPLETED
+    else:
+        status = TaskStatus.NOT_STARTED
     if task.status != status:
         task.status = status
         task.save(update_fields=["status", "updated_at"])

@@ -66,6 +66,8 @@ def set_day_total(*, user, task, day: date, seconds: int):
         raise ValueError("Time cannot be negative.")
     start, end = day_bounds(day)
     with transaction.atomic():
+        # Two quick edits of the same cell must not both create the day's manual entry.
+        timer.lock_user(user.pk)
         entries = list(
             TimeEntry.objects.select_for_update().filter(user=user, task=task).stopped().in_period(start, end)
         )
@@ -83,6 +85,8 @@ def set_day_total(*, user, task, day: date, seconds: int):
             return None
         if wanted < 60:
             raise ValueError("An entry needs at least one minute.")
+        if wanted > (adjustable.duration_seconds if adjustable else 0):
+            timer.refuse_if_bucket_stopped(task)
         entry = adjustable or TimeEntry(
             task=task,
             user=user,
@@ -92,6 +96,6 @@ def set_day_total(*, user, task, day: date, seconds: int):
             started_at=max([start.replace(hour=9), *(e.ended_at for e in entries)]),
         )
         entry.ended_at = entry.started_at + timedelta(seconds=wanted)
-        timer.apply_rules(entry)
+        timer.apply_rules(entry, keep_rate=entry.pk is not None)
         entry.save()
         return entry

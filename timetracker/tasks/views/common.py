@@ -13,7 +13,7 @@ LOGS_CHANGED = "logs-changed"
 
 def get_task(request, pk):
     """The task if the user may see it, else 404 (never "forbidden": that would confirm it exists)."""
-    if not str(pk).isdigit():
+    if not (str(pk).isascii() and str(pk).isdecimal()):
         raise Http404("No such task.")
     return get_object_or_404(Task.objects.for_user(request.user).select_related("client", "bucket"), pk=pk)
 

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -62,24 +63,28 @@ def log_list(request):
         "sort": sort,
         "totals": totals,
         "show_amounts": settings.can_see_rates(request.user),
-        "totals_amount_text": _total_text(totals["amount"], formats, settings),
+        "totals_amount_text": _total_text(totals["amount"], entries, settings),
         "payment_statuses": PaymentStatus.choices,
     }
     template = "tasks/log_list.html#log-table" if request.htmx else "tasks/log_list.html"
     return render(request, template, ctx)
 
 
-def _total_text(amount, formats, settings):
-    # Tasks of clients with different currencies cannot be added up into one honest figure.
-    money_formats = {f.money_format() for f in formats.values()} or {settings.money_format()}
-    return format_money(amount, money_formats.pop()) if len(money_formats) == 1 else "mixed currencies"
+def _total_text(amount, entries, settings):
+    # Tasks of clients with different currencies cannot be added up into one honest figure; look at every
+    # client in the filtered set, not only those on this page.
+    client_ids = set(entries.order_by().values_list("task__client", flat=True).distinct())
+    money_formats = {merged.money_format() for merged in settings.for_clients(client_ids).values()}
+    if len(money_formats) > 1:
+        return "mixed currencies"
+    return format_money(amount, money_formats.pop() if money_formats else settings.money_format())
 
 
 @require_POST
 def log_bulk(request):
     """Bulk actions on the checked tasks: all of them or none, in one transaction."""
     action = request.POST.get("action", "")
-    ids = request.POST.getlist("tasks")
+    ids = [pk for pk in request.POST.getlist("tasks") if pk.isascii() and pk.isdecimal()]
     tasks = Task.objects.for_user(request.user).filter(pk__in=ids)
     back = request.POST.get("next") or "tasks:log_list"
     if not ids or not tasks.exists():
@@ -98,7 +103,11 @@ def log_bulk(request):
             messages.success(request, done)
     if request.htmx:
         return HttpResponseClientRefresh()
-    return redirect(back) if back.startswith("/") else redirect("tasks:log_list")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "tasks:log_list"
+    return redirect(back)
 
 
 def _bulk(request, action, tasks):
@@ -107,18 +116,22 @@ def _bulk(request, action, tasks):
         status = action.removeprefix("payment:")
         if status not in PaymentStatus.values:
             raise ValueError(f'"{status}" is not a payment status.')
-        Task.objects.filter(pk__in=[t.pk for t in tasks]).update(payment_status=status)
+        _refuse_locked(tasks, user, "payment_status")
+        for task in tasks:
+            task.payment_status = status
+            task.save(update_fields=["payment_status", "updated_at"])
         return f"Set {len(tasks)} task(s) to {PaymentStatus(status).label}."
     if action in ("billable", "non_billable"):
         billable = action == "billable"
+        _refuse_locked(tasks, user, "billable")
         entries = _own_unlocked_entries(user, tasks)
         for entry in entries:
             entry.billable = billable
-            timer.apply_rules(
-                entry, rate_override=entry.hourly_rate if entry.rate_source == "entry" else None
-            )
+            timer.apply_rules(entry, keep_rate=True)
             entry.save()
-        Task.objects.filter(pk__in=[t.pk for t in tasks]).update(billable=billable)
+        for task in tasks:
+            task.billable = billable
+            task.save(update_fields=["billable", "updated_at"])
         label = "billable" if billable else "non-billable"
         return f"Marked {len(tasks)} task(s) and {len(entries)} unbilled entr{'y' if len(entries) == 1 else 'ies'} {label}."
     if action == "delete":
@@ -126,6 +139,15 @@ def _bulk(request, action, tasks):
             task.delete_with_time(by=user)
         return f"Deleted {len(tasks)} task(s) and their time."
     raise ValueError("Choose what to do with the ticked tasks.")
+
+
+def _refuse_locked(tasks, user, field):
+    refused = [task for task in tasks if field in task.locked_fields(user)[0]]
+    if refused:
+        names = ", ".join(f'"{task}"' for task in refused)
+        raise ValueError(
+            f"Nothing changed: {names} cannot be changed that way ({refused[0].locked_fields(user)[1]})"
+        )
 
 
 def _own_unlocked_entries(user, tasks):

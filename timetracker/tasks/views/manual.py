@@ -10,7 +10,7 @@ from timetracker.billing.models import Settings
 from timetracker.lib.durations import parse_duration
 from timetracker.tasks import timer, timesheet
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.forms import ManualEntryForm
+from timetracker.tasks.forms import FIRST_YEAR, LAST_YEAR, ManualEntryForm
 from timetracker.tasks.models import Task, TimeEntry
 from timetracker.tasks.views.common import LOGS_CHANGED, get_task, render_dialog
 
@@ -19,6 +19,11 @@ def entry_add(request):
     """Add past work to a task: a date and a duration, or start and end times."""
     initial = {"task": request.GET.get("task"), "date": timezone.localdate(), "billable": True}
     form = ManualEntryForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            timer.refuse_if_bucket_stopped(form.cleaned_data["task"])
+        except timer.TimerError as error:
+            form.add_error("task", str(error))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         entry = TimeEntry(
@@ -42,11 +47,16 @@ def entry_add(request):
 
 def timesheet_week(request):
     week_start = int(Settings.load().week_start)
-    try:
-        day = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
+    day = _date_or_none(request.GET.get("week", "")) or timezone.localdate()
     return _render_grid(request, timesheet.week_of(day, week_start))
+
+
+def _date_or_none(text):
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 @require_POST
@@ -55,12 +65,14 @@ def timesheet_cell(request):
     task = get_task(request, request.POST.get("task"))
     error = None
     try:
-        day = date.fromisoformat(request.POST.get("day", ""))
+        day = _date_or_none(request.POST.get("day", ""))
+        if day is None:
+            raise ValueError(f"Choose a day between {FIRST_YEAR} and {LAST_YEAR}.")
         text = request.POST.get("value", "").strip()
         timesheet.set_day_total(
             user=request.user, task=task, day=day, seconds=parse_duration(text) if text else 0
         )
-    except ValueError as problem:
+    except (ValueError, timer.TimerError) as problem:
         error = f"{task.title}: {problem}"
         day = timezone.localdate()
     week_start = int(Settings.load().week_start)
@@ -72,7 +84,11 @@ def timesheet_cell(request):
 
 
 def _render_grid(request, first_day, *, error=None, partial=False):
-    extra = [int(pk) for pk in request.GET.getlist("add") + request.POST.getlist("add") if pk.isdigit()]
+    extra = [
+        int(pk)
+        for pk in request.GET.getlist("add") + request.POST.getlist("add")
+        if pk.isascii() and pk.isdecimal()
+    ]
     days, rows, day_totals = timesheet.grid(user=request.user, first_day=first_day, extra_tasks=extra)
     shown = {row.task.pk for row in rows}
     ctx = {

@@ -8,7 +8,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from timetracker.billing.models import Settings
 from timetracker.lib.money import format_money
 from timetracker.tasks import timer
-from timetracker.tasks.choices import RateSource
 from timetracker.tasks.forms import EntryTimesFormSet, TaskEditForm
 from timetracker.tasks.models import Note, TimeEntry
 from timetracker.tasks.views.common import LOGS_CHANGED, TIMER_CHANGED, get_task, render_dialog
@@ -51,9 +50,8 @@ def task_edit(request, pk):
         with transaction.atomic():
             form.save()
             for entry in entries.save(commit=False):
-                # Edited times are floored, rounded and re-rated like a stopped timer.
-                override = entry.hourly_rate if entry.rate_source == RateSource.ENTRY else None
-                timer.apply_rules(entry, rate_override=override)
+                # Edited times are floored and rounded like a stopped timer; the rate stays as snapshotted.
+                timer.apply_rules(entry, keep_rate=True)
                 entry.save()
         messages.success(request, f'Saved "{task.title}".')
         if not request.htmx:

@@ -46,14 +46,12 @@ def timer_header(request):
 
 @require_POST
 def timer_pause(request, pk):
-    entry = timer.pause(entry=get_own_running_entry(request, pk))
-    return _after(request, entry)
+    return _act(request, timer.pause, get_own_running_entry(request, pk))
 
 
 @require_POST
 def timer_resume(request, pk):
-    entry = timer.resume(entry=get_own_running_entry(request, pk))
-    return _after(request, entry)
+    return _act(request, timer.resume, get_own_running_entry(request, pk))
 
 
 @require_POST
@@ -64,6 +62,9 @@ def timer_stop(request, pk):
         timer.stop(entry=entry)
     except timer.TooShort as error:
         return _panel(request, entry, error=str(error), too_short=True)
+    except timer.TimerError as error:
+        # Stopped meanwhile, in another tab: show what is running now instead.
+        return _panel(request, timer.running_entry(request.user), error=str(error), events=[TIMER_CHANGED])
     if not request.htmx:
         messages.success(request, f"Submitted {entry.task.title}.")
         return redirect("tasks:task_detail", entry.task_id)
@@ -76,14 +77,21 @@ def timer_stop(request, pk):
 def timer_discard(request, pk):
     entry = get_own_running_entry(request, pk)
     title = entry.task.title
-    timer.discard(entry=entry)
+    try:
+        timer.discard(entry=entry)
+    except timer.TimerError as error:
+        return _panel(request, timer.running_entry(request.user), error=str(error), events=[TIMER_CHANGED])
     messages.info(request, f"Discarded the timer on {title}.")
     if not request.htmx:
         return redirect("tasks:log_list")
     return _panel(request, None, events=[TIMER_CHANGED, LOGS_CHANGED])
 
 
-def _after(request, entry):
+def _act(request, action, entry):
+    try:
+        action(entry=entry)
+    except timer.TimerError as error:
+        return _panel(request, timer.running_entry(request.user), error=str(error), events=[TIMER_CHANGED])
     if not request.htmx:
         return redirect("tasks:timer_panel")
     return _panel(request, entry, events=[TIMER_CHANGED, LOGS_CHANGED])
