@@ -55,9 +55,9 @@ CLIENTS = [
 
 # title, clients, hours, price, recurrence, rollover, hard stop
 BUCKETS = [
-    ("Acme monthly maintenance", ["Acme Corp"], "20", Decimal("100.00"), Recurrence.MONTHLY, False, False),
-    ("Bluebird support block", ["Bluebird Bakery"], "10", Decimal("90.00"), Recurrence.NONE, False, True),
-    ("Northwind retainer", ["Northwind Traders"], "40", Decimal("95.00"), Recurrence.QUARTERLY, True, False),
+    ("Acme monthly maintenance", ["Acme Corp"], "60", Decimal("100.00"), Recurrence.MONTHLY, False, False),
+    ("Bluebird support block", ["Bluebird Bakery"], "80", Decimal("90.00"), Recurrence.NONE, False, True),
+    ("Northwind retainer", ["Northwind Traders"], "120", Decimal("95.00"), Recurrence.QUARTERLY, True, False),
     (
         "Shared care plan",
         ["Greenfield Dental", "Harbor Lights Foundation"],

@@ -29,7 +29,8 @@ def envlist(name, default=""):
 
 
 DEBUG = envbool("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# The fallback is for development and tests only; its prefix makes `check --deploy` flag it in production.
+SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-dev-only-key-set-SECRET_KEY-in-production")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = os.environ.get("SITE_NAME", "Timetracker")

@@ -13,4 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("timetracker.tasks.urls")),
+    path("", include("timetracker.buckets.urls")),
+    path("", include("timetracker.billing.urls")),
+    path("", include("timetracker.clients.urls")),
 ]

@@ -1,25 +1,102 @@
 from datetime import timedelta
+from decimal import Decimal
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import render
 from django.utils import timezone
 
+from timetracker.billing.models import Settings
+from timetracker.buckets.models import Bucket, BucketAlert
+from timetracker.buckets.usage import usage_many
 from timetracker.clients.models import Client
+from timetracker.clients.overview import local_midnight, week_start
+from timetracker.lib.charts import bars
+from timetracker.lib.durations import format_duration
 from timetracker.tasks.models import Task, TimeEntry
+
+CHART_DAYS = 30
 
 
 def dashboard(request):
     user = request.user
+    settings = Settings.load()
     entries = TimeEntry.objects.for_user(user)
     today = timezone.localdate()
-    day_start = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
-    week_start = day_start - timedelta(days=today.weekday())
+    day_start = local_midnight(today)
     ctx = {
         "client_count": Client.objects.for_user(user).active().count(),
         "task_count": Task.objects.for_user(user).count(),
         "entry_count": entries.count(),
-        "today": entries.in_period(day_start, day_start + timedelta(days=1)).totals(),
-        "this_week": entries.in_period(week_start, week_start + timedelta(days=7)).totals(),
-        "running": entries.running().filter(user=user).select_related("task__client").first(),
+        "today": entries.filter(user=user).in_period(day_start, day_start + timedelta(days=1)).totals(),
+        "this_week": entries.filter(user=user)
+        .in_period(week_start(today, int(settings.week_start)), day_start + timedelta(days=1))
+        .totals(),
         "recent_entries": entries.select_related("task__client", "user").order_by("-started_at")[:8],
+        "chart": _hours_per_day(entries, today),
+        "show_amounts": settings.can_see_rates(user),
     }
+    if user.sees_everyone:
+        ctx["team_today"] = entries.in_period(day_start, day_start + timedelta(days=1)).totals()
+        ctx["team_week"] = entries.in_period(
+            week_start(today, int(settings.week_start)), day_start + timedelta(days=1)
+        ).totals()
+    if user.has_role:
+        ctx["buckets_at_risk"] = _buckets_at_risk()
+        ctx["recent_alerts"] = BucketAlert.objects.select_related("bucket").order_by("-created_at")[:5]
+    if ctx["show_amounts"]:
+        ctx["unbilled"] = _unbilled_per_client(entries, settings)
     return render(request, "dashboard/dashboard.html", ctx)
+
+
+def _buckets_at_risk(limit=6):
+    """Buckets past their first alert threshold (or 80 % without thresholds), fullest first."""
+    buckets = list(Bucket.objects.active())
+    usages = usage_many(buckets)
+    at_risk = []
+    for bucket in buckets:
+        usage = usages[bucket.pk]
+        first = min(bucket.thresholds or [80])
+        if usage.is_over or usage.reached(first):
+            at_risk.append((bucket, usage))
+    at_risk.sort(key=lambda pair: pair[1].percent_used, reverse=True)
+    return at_risk[:limit]
+
+
+def _unbilled_per_client(entries, settings, limit=8):
+    rows = list(
+        entries.stopped()
+        .billable()
+        .unbilled()
+        .values("task__client", "task__client__name")
+        .annotate(amount=Coalesce(Sum("amount"), Decimal("0")), seconds=Sum("rounded_seconds"))
+        .order_by("-amount")[:limit]
+    )
+    formats = settings.for_clients({row["task__client"] for row in rows})
+    for row in rows:
+        row["money_format"] = formats[row["task__client"]].money_format()
+    return rows
+
+
+def _hours_per_day(entries, today):
+    first = today - timedelta(days=CHART_DAYS - 1)
+    per_day = dict(
+        entries.stopped()
+        .filter(started_at__gte=local_midnight(first))
+        .annotate(day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(seconds=Sum("duration_seconds"))
+        .values_list("day", "seconds")
+    )
+    days = [first + timedelta(days=n) for n in range(CHART_DAYS)]
+    laid_out = bars([(day, per_day.get(day, 0)) for day in days], width=1200, height=140, gap=6)
+    total = sum(per_day.values())
+    return {
+        "bars": [
+            {"bar": bar, "text": f"{bar.label:%a %d %b}: {format_duration(int(bar.value))}"}
+            for bar in laid_out
+        ],
+        "total": total,
+        "first": first,
+        "last": today,
+    }

@@ -11,12 +11,17 @@ NAVIGATION = [
     ("Reports", "reports:index"),
     ("Settings", "billing:settings"),
 ]
+# Sections only some roles may open; the others do not see them in the navigation.
+ADMIN_ONLY = {"billing:settings"}
 
 
 def navigation(request):
     """The main navigation; a section whose pages are not built yet shows as "coming soon", never a 404."""
     items = []
+    user = getattr(request, "user", None)
     for label, url_name in NAVIGATION:
+        if url_name in ADMIN_ONLY and not (user and user.is_authenticated and user.is_admin):
+            continue
         try:
             url = reverse(url_name)
         except NoReverseMatch:

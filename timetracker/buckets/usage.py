@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Case, Q, Sum, Value, When
+from django.db.models import Case, IntegerField, Q, Sum, Value, When
 from django.utils import dateformat, timezone
 
 from timetracker.accounts.models import Role
@@ -106,10 +106,15 @@ def periods(bucket: Bucket, *, until: date) -> list[Period]:
     return [_period(bucket, index) for index in range(_index_at(bucket, until) + 1)]
 
 
-def _entries(bucket: Bucket):
+def _entries(bucket: Bucket, among=None):
     # A running entry has no final duration yet; it counts once stopped.
-    entries = TimeEntry.objects.filter(task__bucket=bucket).stopped()
+    entries = (TimeEntry.objects.all() if among is None else among).filter(task__bucket=bucket).stopped()
     return entries.billable() if bucket.billable_only else entries
+
+
+def counted_entries(bucket: Bucket, period: Period, *, among=None):
+    """The entries behind a period's figure; `among` narrows them (e.g. to the ones a user may see)."""
+    return _entries(bucket, among).filter(_in_bounds(*period.bounds()))
 
 
 def _in_bounds(start: datetime, end: datetime | None) -> Q:
@@ -179,9 +184,13 @@ def _today() -> date:
 def _history(bucket: Bucket, until: date) -> list[Usage]:
     """Usage of every period up to `until`, oldest first, carrying unused time forward when rolling over."""
     spans = periods(bucket, until=until)
+    return _carry(bucket, spans, _used_per_period(bucket, spans))
+
+
+def _carry(bucket: Bucket, spans: list[Period], used_per_period: list[int]) -> list[Usage]:
     allowance = bucket.hours_seconds
     history, carried = [], 0
-    for period, used in zip(spans, _used_per_period(bucket, spans), strict=True):
+    for period, used in zip(spans, used_per_period, strict=True):
         history.append(Usage(period, allowance, carried, used))
         # Overrun is not borrowed from the next period: the carry never goes below zero.
         carried = max(0, allowance + carried - used) if bucket.rollover else 0
@@ -194,6 +203,46 @@ def usage(bucket: Bucket, *, day: date | None = None) -> Usage:
         return _history(bucket, day)[-1]
     period = period_at(bucket, day)
     return Usage(period, bucket.hours_seconds, 0, used_seconds(bucket, period))
+
+
+def _spans(bucket: Bucket, day: date) -> list[Period]:
+    # Only a rollover bucket needs its earlier periods: they decide what it carries into this one.
+    if bucket.rollover and bucket.recurrence != Recurrence.NONE:
+        return periods(bucket, until=day)
+    return [period_at(bucket, day)]
+
+
+def usage_many(buckets, *, day: date | None = None) -> dict[int, Usage]:
+    """{bucket id: current Usage} for many buckets in one query, equal to usage() of each one."""
+    day = day or _today()
+    buckets = list(buckets)
+    spans = {bucket.pk: _spans(bucket, day) for bucket in buckets}
+    # One CASE arm per (bucket, period): the entry's arm number is the group it is summed in.
+    arms, key = [], 0
+    for bucket in buckets:
+        counts = Q(task__bucket_id=bucket.pk) & (Q(billable=True) if bucket.billable_only else Q())
+        for period in spans[bucket.pk]:
+            arms.append(When(counts & _in_bounds(*period.bounds()), then=Value(key)))
+            key += 1
+    used = {}
+    if arms:
+        rows = (
+            TimeEntry.objects.stopped()
+            .filter(task__bucket_id__in=[bucket.pk for bucket in buckets])
+            .annotate(span=Case(*arms, output_field=IntegerField()))
+            .filter(span__isnull=False)
+            .values("span")
+            .annotate(used=Sum("rounded_seconds"))
+            .order_by()  # the default ordering would otherwise split the groups
+        )
+        used = {row["span"]: row["used"] for row in rows}
+    result, key = {}, 0
+    for bucket in buckets:
+        count = len(spans[bucket.pk])
+        per_period = [used.get(i, 0) for i in range(key, key + count)]
+        result[bucket.pk] = _carry(bucket, spans[bucket.pk], per_period)[-1]
+        key += count
+    return result
 
 
 def usage_history(bucket: Bucket, *, until: date | None = None) -> list[Usage]:

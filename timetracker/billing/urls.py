@@ -1,0 +1,10 @@
+from django.urls import path
+
+from timetracker.billing import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("settings/", views.settings_page, name="settings"),
+    path("clients/<int:pk>/settings/", views.client_settings, name="client_settings"),
+]

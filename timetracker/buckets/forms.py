@@ -1,0 +1,84 @@
+from django import forms
+from django.core.validators import MinValueValidator
+from django.db.models import Q
+
+from timetracker.buckets.models import Bucket, default_thresholds
+from timetracker.clients.models import Client
+
+
+class ThresholdsField(forms.CharField):
+    """Alert thresholds typed as "50, 80, 100", kept as a sorted list of whole percentages."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(threshold) for threshold in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        thresholds = []
+        for part in (piece.strip().removesuffix("%").strip() for piece in text.split(",")):
+            if not part:
+                continue
+            if not part.isdigit():
+                raise forms.ValidationError(
+                    '"%(part)s" is not a whole percentage; write thresholds like "50, 80, 100".',
+                    code="invalid",
+                    params={"part": part},
+                )
+            if not 0 < int(part) <= 1000:
+                raise forms.ValidationError(
+                    '"%(part)s" is out of range: thresholds run from 1 to 1000 %%.',
+                    code="range",
+                    params={"part": part},
+                )
+            thresholds.append(int(part))
+        return sorted(set(thresholds))
+
+
+class BucketForm(forms.ModelForm):
+    thresholds = ThresholdsField(
+        required=False,
+        initial=default_thresholds,
+        help_text="Percentages of the hours that raise an alert, e.g. 50, 80, 100. Leave empty for none.",
+    )
+
+    class Meta:
+        model = Bucket
+        fields = [
+            "title",
+            "clients",
+            "hours",
+            "hourly_price",
+            "recurrence",
+            "start_date",
+            "rollover",
+            "thresholds",
+            "billable_only",
+            "hard_stop",
+            "notes",
+        ]
+        widgets = {
+            "clients": forms.CheckboxSelectMultiple,
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"hourly_price": "Hourly price", "billable_only": "Count billable time only"}
+        help_texts = {
+            "hours": "Hours in each period (or in total, if the bucket does not renew).",
+            "start_date": "Periods are counted from this day.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        # Archived clients are not offered, but a bucket keeps the ones it already serves.
+        offered = Q(archived_at__isnull=True) | (Q(buckets=self.instance) if self.instance.pk else Q())
+        self.fields["clients"].queryset = Client.objects.filter(offered).distinct()
+        self.fields["clients"].error_messages["required"] = "Choose at least one client."
+        self.fields["hours"].validators.append(MinValueValidator(0, "Hours cannot be negative."))
+        self.fields["hourly_price"].validators.append(
+            MinValueValidator(0, "The hourly price cannot be negative.")
+        )
+        self.fields["hours"].widget.attrs.update({"min": "0", "step": "0.25"})
+        self.fields["hourly_price"].widget.attrs.update({"min": "0", "step": "0.01"})

@@ -1,0 +1,177 @@
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+
+from timetracker.billing.models import Settings
+from timetracker.buckets import usage as bucket_usage
+from timetracker.buckets.filters import BucketFilter
+from timetracker.buckets.forms import BucketForm
+from timetracker.buckets.models import Bucket
+from timetracker.tasks.models import TimeEntry
+
+ENTRIES_PER_PAGE = 50
+# A weekly bucket gathers a long history; the newest periods are the ones people look at.
+RECENT_PERIODS = 12
+
+
+def manager_required(view):
+    """Staff may look at buckets; only Managers and Admins shape them."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_manager:
+            raise PermissionDenied("Only managers can change buckets.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_bucket(request, pk):
+    return get_object_or_404(Bucket.objects.for_user(request.user), pk=pk)
+
+
+def bucket_list(request):
+    """Every bucket with its current balance; htmx gets only the table."""
+    visible = Bucket.objects.for_user(request.user)
+    filterset = BucketFilter(request.GET, queryset=visible, request=request)
+    buckets = list(
+        (filterset.qs if filterset.is_valid() else visible.none()).prefetch_related("clients").distinct()
+    )
+    balances = bucket_usage.usage_many(buckets)
+    settings = Settings.load()
+    rows = [
+        {
+            "bucket": bucket,
+            "usage": balances[bucket.pk],
+            "value": bucket.hours * bucket.hourly_price if bucket.hourly_price is not None else None,
+        }
+        for bucket in buckets
+    ]
+    ctx = {
+        "filter": filterset,
+        "rows": rows,
+        "money": settings.money_format(),
+        "show_amounts": settings.can_see_rates(request.user),
+    }
+    template = "buckets/bucket_list.html#bucket-table" if request.htmx else "buckets/bucket_list.html"
+    return render(request, template, ctx)
+
+
+def bucket_detail(request, pk):
+    """The current balance, the alerts, usage per period and the entries behind one period's figure."""
+    bucket = get_bucket(request, pk)
+    history = bucket_usage.usage_history(bucket)
+    current = history[0]
+    selected, missing = _selected_period(request, history)
+    entries = (
+        bucket_usage.counted_entries(bucket, selected.period, among=TimeEntry.objects.for_user(request.user))
+        .select_related("task__client", "user")
+        .order_by("-started_at", "-pk")
+    )
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    show_all = request.GET.get("history") == "all"
+    alerts = [(alert, bucket_usage.period_at(bucket, alert.period_start)) for alert in bucket.alerts.all()]
+    settings = Settings.load()
+    price = bucket.hourly_price
+    ctx = {
+        "bucket": bucket,
+        "clients": bucket.clients.all(),
+        "current": current,
+        "last_day": current.period.end - timedelta(days=1) if current.period.end else None,
+        "value": bucket.hours * price if price is not None else None,
+        "used_value": Decimal(current.used_seconds) / 3600 * price if price is not None else None,
+        "history": history if show_all else history[:RECENT_PERIODS],
+        "hidden_periods": 0 if show_all else max(0, len(history) - RECENT_PERIODS),
+        "selected": selected,
+        "missing_period": missing,
+        "page": page,
+        "alerts": alerts,
+        "money": settings.money_format(),
+        "show_amounts": settings.can_see_rates(request.user),
+        "only_own_entries": not request.user.sees_everyone,
+    }
+    template = "buckets/bucket_detail.html#period-entries" if request.htmx else "buckets/bucket_detail.html"
+    return render(request, template, ctx)
+
+
+def _selected_period(request, history):
+    """The period whose start is ?period=YYYY-MM-DD, else the current one (and whether that was a miss)."""
+    asked = request.GET.get("period", "")
+    if not asked:
+        return history[0], False
+    try:
+        start = date.fromisoformat(asked)
+    except ValueError:
+        return history[0], True
+    found = next((row for row in history if row.period.start == start), None)
+    return (found, False) if found else (history[0], True)
+
+
+@manager_required
+def bucket_create(request):
+    form = BucketForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            bucket = form.save()
+        messages.success(request, f'Created bucket "{bucket.title}".')
+        return redirect("buckets:detail", bucket.pk)
+    return render(request, "buckets/bucket_form.html", {"form": form, "bucket": None})
+
+
+@manager_required
+def bucket_edit(request, pk):
+    bucket = get_bucket(request, pk)
+    form = BucketForm(request.POST or None, instance=bucket)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            bucket = form.save()
+        messages.success(request, f'Saved "{bucket.title}".')
+        return redirect("buckets:detail", bucket.pk)
+    return render(request, "buckets/bucket_form.html", {"form": form, "bucket": bucket})
+
+
+@manager_required
+def bucket_delete(request, pk):
+    """Delete a bucket nobody tracked time on; archive one with time, so its history stays whole."""
+    bucket = get_bucket(request, pk)
+    has_time = TimeEntry.objects.filter(task__bucket=bucket).exists()
+    task_count = bucket.tasks.count()
+    if request.method == "POST":
+        title = bucket.title
+        if has_time:
+            if bucket.is_archived:
+                messages.info(request, f'"{title}" has tracked time and stays archived.')
+            else:
+                bucket.archive()
+                messages.success(
+                    request,
+                    f'"{title}" has tracked time, so it was archived instead of deleted: '
+                    "its history and balances stay, and new tasks can no longer choose it.",
+                )
+            return redirect("buckets:list")
+        with transaction.atomic():
+            # Tasks protect their bucket, but with no time on them there is nothing to keep: they let go.
+            # Saved one by one so each task's history records the change.
+            tasks = list(bucket.tasks.all())
+            for task in tasks:
+                task.bucket = None
+                task.save(update_fields=["bucket", "updated_at"])
+            bucket.delete()
+        messages.success(request, f'Deleted "{title}".{_detached_note(len(tasks))}')
+        return redirect("buckets:list")
+    ctx = {"bucket": bucket, "has_time": has_time, "task_count": task_count}
+    return render(request, "buckets/bucket_delete.html", ctx)
+
+
+def _detached_note(count):
+    if not count:
+        return ""
+    if count == 1:
+        return " Its one task had no time on it and stays, now without a bucket."
+    return f" Its {count} tasks had no time on them and stay, now without a bucket."
