@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 
 from timetracker.accounts.models import User
 from timetracker.billing.models import Invoice
+from timetracker.buckets.models import BucketAlert
 from timetracker.clients.models import Client
 from timetracker.demo import DEMO_PASSWORD
 from timetracker.tasks.models import Task, TimeEntry
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return [m.objects.count() for m in (User, Client, Task, TimeEntry, Invoice)]
+    return [m.objects.count() for m in (User, Client, Task, TimeEntry, Invoice, BucketAlert)]
 
 
 def test_seed_demo_creates_realistic_data_once():
@@ -24,7 +25,8 @@ def test_seed_demo_creates_realistic_data_once():
     first = counts()
     call_command("seed_demo", stdout=StringIO())
     assert counts() == first
-    users, clients, tasks, entries, invoices = first
+    users, clients, tasks, entries, invoices, alerts = first
+    assert alerts >= 1  # the demo's buckets have crossed thresholds, as bookkeeping would see
     assert users == 3 and clients >= 5 and tasks >= 10 and invoices == 1
     assert entries >= 200
     # Three roles, each can log in with the documented password.

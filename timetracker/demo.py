@@ -19,6 +19,7 @@ from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import ClientSettings, Invoice, InvoiceLine, Settings
 from timetracker.billing.numbering import format_invoice_number
 from timetracker.billing.rates import resolve_rate
+from timetracker.buckets import usage
 from timetracker.buckets.models import Bucket, Recurrence
 from timetracker.clients.models import Client, Project, Site
 from timetracker.tasks.choices import EntrySource, TaskStatus
@@ -108,6 +109,9 @@ def seed(*, entries=DEFAULT_ENTRIES, today=None, log=print):
         created = _entries(users, tasks, settings, entries, today)
         _running_timer(users["bob"], tasks)
         invoice = _invoice(clients["Acme Corp"], settings, users["alice"], today)
+        # Bulk inserts bypass the timer, so record the threshold alerts the time has crossed.
+        for bucket in buckets.values():
+            usage.record_alerts(bucket, day=today)
     log(
         f"Demo data ready: {len(users)} users, {len(clients)} clients, {len(tasks)} tasks, "
         f"{TimeEntry.objects.count()} entries ({created} new), invoice {invoice.number}. "
@@ -180,6 +184,16 @@ def _clients():
     return clients
 
 
+def _demo_start(today, recurrence):
+    """Start buckets a little before the demo's history so the periods shown have time in them."""
+    quarter_start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    if recurrence == Recurrence.QUARTERLY:
+        if quarter_start.month == 1:
+            return date(quarter_start.year - 1, 10, 1)
+        return date(quarter_start.year, quarter_start.month - 3, 1)
+    return (today.replace(day=1) - timedelta(days=32)).replace(day=1)
+
+
 def _buckets(clients, today):
     buckets = {}
     for title, client_names, hours, price, recurrence, rollover, hard_stop in BUCKETS:
@@ -191,7 +205,7 @@ def _buckets(clients, today):
                 "recurrence": recurrence,
                 "rollover": rollover,
                 "hard_stop": hard_stop,
-                "start_date": date(today.year, 1, 1),
+                "start_date": _demo_start(today, recurrence),
             },
         )
         if created:
