@@ -62,7 +62,7 @@ BUCKETS = [
     (
         "Shared care plan",
         ["Greenfield Dental", "Harbor Lights Foundation"],
-        "15",
+        "50",
         None,
         Recurrence.MONTHLY,
         False,
