@@ -5,7 +5,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import BucketFactory, ClientFactory, InvoiceLineFactory, TimeEntryFactory
+from tests.factories import (
+    BucketFactory,
+    ClientFactory,
+    ClientSettingsFactory,
+    InvoiceLineFactory,
+    TimeEntryFactory,
+)
 from timetracker.tasks import timer
 from timetracker.tasks.models import Note, Task, TimeEntry
 
@@ -179,3 +185,20 @@ def test_the_edit_modal_narrows_choices_to_the_tasks_client(bob_client, bob):
     BucketFactory(clients=[acme], title="Acme bucket")
     text = bob_client.get(reverse("tasks:task_edit", args=[task.pk]), **HTMX).text
     assert "Acme bucket" in text and "Foreign bucket" not in text
+
+
+def test_detail_amounts_follow_the_clients_money_format(client, alice):
+    euro = ClientFactory()
+    ClientSettingsFactory(
+        client=euro,
+        currency_symbol="€",
+        symbol_position="after",
+        thousand_separator=".",
+        decimal_separator=",",
+    )
+    entry = TimeEntryFactory(
+        user=alice, task__client=euro, hourly_rate=Decimal("1250"), worked=timedelta(hours=2)
+    )
+    client.force_login(alice)
+    text = client.get(reverse("tasks:task_detail", args=[entry.task_id])).text
+    assert "1.250,00 €" in text and "2.500,00 €" in text
