@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from timetracker.accounts.models import ApiKey, User
-from timetracker.billing.models import ClientSettings, Invoice, InvoiceLine, Payment
+from timetracker.billing.models import ClientSettings, Invoice, InvoiceLine, InvoiceSequence, Payment
 from timetracker.buckets.models import Bucket, BucketAlert
 from timetracker.clients.models import Client, Project, Site
 from timetracker.lib.rounding import RoundingPolicy
@@ -164,6 +164,15 @@ class PaymentFactory(factory.django.DjangoModelFactory):
 
     invoice = factory.SubFactory(InvoiceFactory)
     amount = Decimal("50.00")
+
+
+class InvoiceSequenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceSequence
+        django_get_or_create = ["year"]
+
+    year = 2026
+    last_value = 0
 
 
 class ClientSettingsFactory(factory.django.DjangoModelFactory):

@@ -25,6 +25,7 @@ FACTORIES = {
     "payment": factories.PaymentFactory,
     "settings": Settings.load,
     "clientsettings": factories.ClientSettingsFactory,
+    "invoicesequence": factories.InvoiceSequenceFactory,
 }
 OUR_MODELS = [
     model

@@ -200,3 +200,11 @@ def test_users_without_any_group_see_no_tasks(charlie):
     TaskFactory(assignee=charlie)
     assert not Task.objects.for_user(charlie).exists()
     assert not UserFactory(username="eve").has_role
+
+
+def test_time_billed_outside_the_app_counts_as_invoiced(bob):
+    outside = TimeEntryFactory(user=bob, billed_elsewhere="Exact #4411")
+    inside = TimeEntryFactory(user=bob)
+    assert outside.is_invoiced and not inside.is_invoiced
+    assert list(TimeEntry.objects.invoiced()) == [outside]
+    assert list(TimeEntry.objects.unbilled()) == [inside]

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from timetracker.billing.models import ClientSettings, Invoice, InvoiceLine, Payment, Settings
+from timetracker.billing.models import (
+    ClientSettings,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    Payment,
+    Settings,
+)
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -74,3 +81,16 @@ class ClientSettingsAdmin(SimpleHistoryAdmin):
     search_fields = ["client__name"]
     list_select_related = ["client"]
     raw_id_fields = ["client"]
+
+
+@admin.register(InvoiceSequence)
+class InvoiceSequenceAdmin(admin.ModelAdmin):
+    list_display = ["year", "last_value"]
+    # Numbers are taken under a row lock by invoicing; editing them by hand could repeat a number.
+    readonly_fields = ["year", "last_value"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

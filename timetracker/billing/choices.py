@@ -46,3 +46,29 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
     SATURDAY = 5, "Saturday"
     SUNDAY = 6, "Sunday"
+
+
+class Grouping(models.TextChoices):
+    """How an invoice turns entries into lines."""
+
+    ENTRY = "entry", "One line per entry"
+    TASK = "task", "One line per task"
+    PROJECT = "project", "One line per project"
+    USER = "user", "One line per person"
+
+
+class RoundingScope(models.TextChoices):
+    """Whether the rounding policy applies to each entry (as stored) or to each line's total time."""
+
+    ENTRY = "entry", "Round each entry"
+    LINE = "line", "Round each line"
+
+
+# Statuses a person sets; Paid, Partially Paid and Overdue follow from payments and the due date.
+EXPLICIT_STATUSES = {
+    PaymentStatus.DRAFT,
+    PaymentStatus.CANCELED,
+    PaymentStatus.DISPUTED,
+    PaymentStatus.REFUNDED,
+    PaymentStatus.WRITE_OFF,
+}

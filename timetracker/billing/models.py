@@ -3,12 +3,22 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history import register as register_history
 from simple_history.models import HistoricalRecords
 
-from timetracker.billing.choices import PaymentStatus, RoundingInterval, RoundingMode, SymbolPosition, Weekday
+from timetracker.billing.choices import (
+    EXPLICIT_STATUSES,
+    Grouping,
+    PaymentStatus,
+    RoundingInterval,
+    RoundingMode,
+    RoundingScope,
+    SymbolPosition,
+    Weekday,
+)
 from timetracker.lib.money import MoneyFormat
 from timetracker.lib.rounding import RoundingPolicy
 from timetracker.tasks.choices import TimerMode
@@ -144,11 +154,27 @@ class InvoiceQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.all() if user.is_manager else self.none()
 
+    def with_paid(self):
+        return self.annotate(paid=Coalesce(Sum("payments__amount"), Decimal("0")))
+
+
+class InvoiceSequence(models.Model):
+    """The last number used in a year. Its row is locked while a number is taken, so numbers never repeat
+    and never skip, however many people create invoices at once."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_value}"
+
 
 class Invoice(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(max_length=40, unique=True)
     status = models.CharField(max_length=16, choices=PaymentStatus, default=PaymentStatus.DRAFT)
+    grouping = models.CharField(max_length=8, choices=Grouping, default=Grouping.TASK)
+    rounding_scope = models.CharField(max_length=8, choices=RoundingScope, default=RoundingScope.ENTRY)
     issue_date = models.DateField(default=timezone.localdate)
     due_date = models.DateField()
     period_start = models.DateField(null=True, blank=True)
@@ -185,6 +211,33 @@ class Invoice(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def is_locked(self):
+        """Once sent, an invoice's lines and amounts are fixed; only its status and payments move."""
+        return self.status != PaymentStatus.DRAFT
+
+    def amount_paid(self):
+        paid = getattr(self, "paid", None)
+        if paid is None:
+            paid = self.payments.aggregate(total=Coalesce(Sum("amount"), Decimal("0")))["total"]
+        return paid
+
+    def outstanding(self):
+        return max(self.total - self.amount_paid(), Decimal("0"))
+
+    def derived_status(self, *, today=None):
+        """The status as it stands today: explicit states win, then payments, then the due date."""
+        if self.status in EXPLICIT_STATUSES:
+            return PaymentStatus(self.status)
+        paid = self.amount_paid()
+        if self.total and paid >= self.total:
+            return PaymentStatus.PAID
+        if paid > 0:
+            return PaymentStatus.PARTIALLY_PAID
+        if self.due_date < (today or timezone.localdate()):
+            return PaymentStatus.OVERDUE
+        return PaymentStatus.PENDING if self.status == PaymentStatus.PENDING else PaymentStatus.SENT
 
 
 class InvoiceLine(models.Model):

@@ -131,10 +131,11 @@ class TimeEntryQuerySet(models.QuerySet):
         return self.filter(billable=False)
 
     def unbilled(self):
-        return self.filter(invoice_line__isnull=True)
+        return self.filter(invoice_line__isnull=True, billed_elsewhere="")
 
     def invoiced(self):
-        return self.filter(invoice_line__isnull=False)
+        """On one of our invoices, or marked as billed outside the app: locked either way."""
+        return self.exclude(invoice_line__isnull=True, billed_elsewhere="")
 
     def in_period(self, start, end):
         """Entries that started in [start, end): a period is half-open so adjacent periods never overlap."""
@@ -194,6 +195,11 @@ class TimeEntry(models.Model):
     invoice_line = models.ForeignKey(
         "billing.InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
     )
+    billed_elsewhere = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Reference of an invoice made outside the app (mark as invoiced).",
+    )
     timer_mode = models.CharField(max_length=4, choices=TimerMode, default=TimerMode.UP)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -244,7 +250,7 @@ class TimeEntry(models.Model):
 
     @property
     def is_invoiced(self):
-        return self.invoice_line_id is not None
+        return self.invoice_line_id is not None or bool(self.billed_elsewhere)
 
     def elapsed_seconds(self, now=None):
         """Worked seconds so far: up to now while running, excluding every pause."""
