@@ -1,12 +1,12 @@
 import os
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.concurrency import run_together
 from tests.factories import ClientFactory, TaskFactory, UserFactory
 from timetracker.tasks import timer
 from timetracker.tasks.models import TimeEntry
@@ -28,28 +28,6 @@ def test_two_simultaneous_inserts_of_a_running_entry_leave_exactly_one():
     )
     assert sorted(type(result).__name__ for result in results) == ["IntegrityError", "TimeEntry"]
     assert TimeEntry.objects.running().filter(user=user).count() == 1
-
-
-def run_together(count, action):
-    """Run `action(i)` in `count` threads released at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait()
-            results[index] = action(index)
-        except Exception as error:  # the test inspects what went wrong
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.postgres

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_update_with_history
 from timetracker.billing.choices import Grouping, PaymentStatus, RoundingScope
 from timetracker.billing.models import Invoice, InvoiceLine, InvoiceSequence, Payment, Settings
 from timetracker.billing.numbering import format_invoice_number
+from timetracker.lib.money import format_money
 from timetracker.tasks.models import Task, TimeEntry
 
 CENT = Decimal("0.01")
@@ -299,7 +300,10 @@ def record_payment(invoice, *, amount, paid_on=None, method="", reference="", no
             )
         outstanding = invoice.outstanding()
         if amount > outstanding:
-            raise InvoicingError(f"{amount} is more than the {outstanding} still open on {invoice}.")
+            money = Settings.load().for_client(invoice.client).money_format()
+            raise InvoicingError(
+                f"{format_money(amount, money)} is more than the {format_money(outstanding, money)} still open on {invoice}."
+            )
         Payment.objects.create(
             invoice=invoice,
             amount=amount,
