@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import (
     ClientSettings,
     Invoice,
@@ -9,6 +11,14 @@ from timetracker.billing.models import (
     Payment,
     Settings,
 )
+from timetracker.tasks.admin import LockedHistoryMixin, guarded_delete_selected
+
+# Once an invoice is sent these are all that can still change on it (payments are recorded separately).
+EDITABLE_WHEN_LOCKED = ("status", "notes")
+
+
+def _locked_invoice(line):
+    return line.invoice_id is not None and line.invoice.is_locked
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -26,6 +36,32 @@ class InvoiceLineInline(admin.TabularInline):
     ]
     raw_id_fields = ["task", "project", "user"]
 
+    # A sent invoice's lines are fixed: shown, never added, changed or removed (obj is the invoice).
+    def has_add_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_locked) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_locked) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_locked) and super().has_delete_permission(request, obj)
+
+
+class InvoiceAdminForm(forms.ModelForm):
+    """A sent invoice cannot go back to Draft: that would unlock lines and amounts already sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.is_locked and "status" in self.fields:
+            field = self.fields["status"]
+            field.choices = [(value, label) for value, label in field.choices if value != PaymentStatus.DRAFT]
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if self.instance.pk and self.instance.is_locked and status == PaymentStatus.DRAFT:
+            raise forms.ValidationError("A sent invoice cannot go back to Draft; cancel it instead.")
+        return status
+
 
 class PaymentInline(admin.TabularInline):
     model = Payment
@@ -35,7 +71,8 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SimpleHistoryAdmin):
+class InvoiceAdmin(LockedHistoryMixin, SimpleHistoryAdmin):
+    form = InvoiceAdminForm
     list_display = ["number", "client", "status", "issue_date", "due_date", "subtotal", "total"]
     list_filter = ["status", "client"]
     search_fields = ["number", "client__name", "notes"]
@@ -44,13 +81,59 @@ class InvoiceAdmin(SimpleHistoryAdmin):
     date_hierarchy = "issue_date"
     inlines = [InvoiceLineInline, PaymentInline]
 
+    def is_locked(self, obj):
+        return obj.is_locked
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_locked:
+            names = [f.name for f in Invoice._meta.fields if f.editable and not f.auto_created]
+            readonly += [name for name in names if name not in EDITABLE_WHEN_LOCKED and name not in readonly]
+        return readonly
+
+    # Invoices are canceled, never deleted (spec), whatever their status.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InvoiceLineAdminForm(forms.ModelForm):
+    def clean_invoice(self):
+        invoice = self.cleaned_data["invoice"]
+        if invoice is not None and invoice.is_locked:
+            raise forms.ValidationError(
+                f"Invoice {invoice} is {invoice.get_status_display()}: its lines are locked."
+            )
+        return invoice
+
 
 @admin.register(InvoiceLine)
 class InvoiceLineAdmin(admin.ModelAdmin):
+    form = InvoiceLineAdminForm
     list_display = ["description", "invoice", "quantity_seconds", "unit_price", "amount"]
     search_fields = ["description", "invoice__number"]
     list_select_related = ["invoice"]
     raw_id_fields = ["invoice", "task", "project", "user"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and _locked_invoice(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and _locked_invoice(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            action = guarded_delete_selected(
+                locked=lambda lines: lines.exclude(invoice__status=PaymentStatus.DRAFT),
+                message="Nothing was deleted: these lines are on sent invoices, which are locked: {names}.",
+            )
+            actions["delete_selected"] = (action, name, description)
+        return actions
 
 
 @admin.register(Payment)
