@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from timetracker.accounts.models import User
+from timetracker.billing import invoicing
 from timetracker.billing.models import Invoice
 from timetracker.buckets.models import BucketAlert
 from timetracker.clients.models import Client
@@ -74,3 +75,12 @@ def test_entries_scale_up_for_benchmarks():
 def test_a_negative_entry_count_is_refused():
     with pytest.raises(CommandError, match="--entries must be zero or more"):
         call_command("seed_demo", entries=-5)
+
+
+def test_invoices_made_after_the_demo_continue_its_numbering():
+    call_command("seed_demo", stdout=StringIO())
+    demo_invoice = Invoice.objects.get()
+    client = Client.objects.exclude(pk=demo_invoice.client_id).first()
+    alice = User.objects.get(username="alice")
+    made = invoicing.create_invoice(client=client, by=alice, issue_date=demo_invoice.issue_date)
+    assert made.number == demo_invoice.number[:-1] + "2"

@@ -15,9 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from timetracker.accounts.models import Role, User
-from timetracker.billing.choices import PaymentStatus
-from timetracker.billing.models import ClientSettings, Invoice, InvoiceLine, Settings
-from timetracker.billing.numbering import format_invoice_number
+from timetracker.billing import invoicing
+from timetracker.billing.models import ClientSettings, Invoice, Settings
 from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
 from timetracker.buckets.models import Bucket, Recurrence
@@ -108,7 +107,7 @@ def seed(*, entries=DEFAULT_ENTRIES, today=None, log=print):
         tasks = _tasks(clients, buckets, users)
         created = _entries(users, tasks, settings, entries, today)
         _running_timer(users["bob"], tasks)
-        invoice = _invoice(clients["Acme Corp"], settings, users["alice"], today)
+        invoice = _invoice(clients["Acme Corp"], users["alice"], today)
         # Bulk inserts bypass the timer, so record the threshold alerts the time has crossed.
         for bucket in buckets.values():
             usage.record_alerts(bucket, day=today)
@@ -310,52 +309,14 @@ def _running_timer(user, tasks):
     Task.objects.filter(pk=task.pk).update(status=TaskStatus.WORKING)
 
 
-def _invoice(client, settings, author, today):
-    """Bill the client's billable time of last month, one line per task, as bookkeeping would."""
-    month_end = today.replace(day=1)
-    month_start = (month_end - timedelta(days=1)).replace(day=1)
-    number = format_invoice_number(
-        settings.invoice_number_format, year=month_end.year, month=month_end.month, seq=1
+def _invoice(client, author, today):
+    """Bill the client's time of last month through the real invoicing process, once, and send it."""
+    month_end = today.replace(day=1) - timedelta(days=1)
+    month_start = month_end.replace(day=1)
+    existing = Invoice.objects.filter(client=client, period_start=month_start).first()
+    if existing:
+        return existing
+    invoice = invoicing.create_invoice(
+        client=client, by=author, start=month_start, end=month_end, issue_date=today.replace(day=1)
     )
-    invoice = Invoice.objects.filter(number=number).first()
-    if invoice:
-        return invoice
-    invoice = Invoice.objects.create(
-        client=client,
-        number=number,
-        status=PaymentStatus.SENT,
-        issue_date=month_end,
-        due_date=month_end + timedelta(days=settings.payment_terms_days),
-        period_start=month_start,
-        period_end=month_end - timedelta(days=1),
-        currency_code=settings.currency_code,
-        created_by=author,
-        sent_at=timezone.now(),
-    )
-    start = datetime.combine(month_start, time.min, tzinfo=timezone.get_current_timezone())
-    end = datetime.combine(month_end, time.min, tzinfo=timezone.get_current_timezone())
-    entries = (
-        TimeEntry.objects.filter(task__client=client).stopped().billable().unbilled().in_period(start, end)
-    )
-    subtotal = Decimal("0")
-    for position, task in enumerate(Task.objects.filter(entries__in=entries).distinct().order_by("title")):
-        task_entries = entries.filter(task=task)
-        totals = task_entries.totals()
-        seconds = totals["rounded"]
-        line = InvoiceLine.objects.create(
-            invoice=invoice,
-            position=position,
-            description=task.title,
-            quantity_seconds=seconds,
-            unit_price=(totals["amount"] * 3600 / seconds).quantize(Decimal("0.01"))
-            if seconds
-            else Decimal("0"),
-            amount=totals["amount"],
-            task=task,
-            project=task.project,
-        )
-        task_entries.update(invoice_line=line)
-        subtotal += totals["amount"]
-    invoice.subtotal = invoice.total = subtotal
-    invoice.save(update_fields=["subtotal", "total"])
-    return invoice
+    return invoicing.send(invoice, by=author)

@@ -91,6 +91,10 @@ def test_a_line_never_mixes_rates(acme):
         (Decimal("80.00"), Decimal("80.00")),
         (Decimal("100.00"), Decimal("100.00")),
     ]
+    assert sorted(line.description for line in draft.lines) == [
+        f"{task.title} at $100.00/h",
+        f"{task.title} at $80.00/h",
+    ]
 
 
 def test_tax_is_added_and_rounded_once(acme, settings_row):

@@ -26,6 +26,11 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:
             url = None
-        active = url is not None and (request.path == url if url == "/" else request.path.startswith(url))
+        active = url is not None and _section(request.path) == _section(url)
         items.append({"label": label, "url": url, "active": active})
     return {"brand_name": settings.SITE_NAME, "nav_items": items}
+
+
+def _section(path):
+    """The first segment of a path: /billing/invoices/3/ and /billing/unbilled/ are both Billing."""
+    return path.strip("/").split("/", 1)[0]

@@ -113,6 +113,12 @@ class InvoiceLineAdmin(admin.ModelAdmin):
     search_fields = ["description", "invoice__number"]
     list_select_related = ["invoice"]
     raw_id_fields = ["invoice", "task", "project", "user"]
+    actions = [
+        guarded_delete_selected(
+            locked=lambda lines: lines.exclude(invoice__status=PaymentStatus.DRAFT),
+            message="Nothing was deleted: these lines are on sent invoices, which are locked: {names}.",
+        )
+    ]
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and _locked_invoice(obj):
@@ -123,17 +129,6 @@ class InvoiceLineAdmin(admin.ModelAdmin):
         if obj is not None and _locked_invoice(obj):
             return False
         return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if "delete_selected" in actions:
-            _, name, description = actions["delete_selected"]
-            action = guarded_delete_selected(
-                locked=lambda lines: lines.exclude(invoice__status=PaymentStatus.DRAFT),
-                message="Nothing was deleted: these lines are on sent invoices, which are locked: {names}.",
-            )
-            actions["delete_selected"] = (action, name, description)
-        return actions
 
 
 @admin.register(Payment)

@@ -102,8 +102,12 @@ def build_draft(entries, *, client, grouping, rounding_scope):
     for entry in entries:
         rate = entry.hourly_rate if entry.hourly_rate is not None else Decimal("0")
         groups.setdefault((_group_key(entry, grouping), rate), []).append(entry)
+    rates_per_group = {}
+    for key, rate in groups:
+        rates_per_group.setdefault(key, set()).add(rate)
+    money = settings.money_format()
     lines = []
-    for (_, rate), members in groups.items():
+    for (key, rate), members in groups.items():
         if rounding_scope == RoundingScope.LINE:
             seconds = policy.apply(sum(e.duration_seconds for e in members))
         else:
@@ -111,7 +115,9 @@ def build_draft(entries, *, client, grouping, rounding_scope):
         first = members[0]
         lines.append(
             DraftLine(
-                description=_describe(first, grouping),
+                # Two lines of one task at different rates must still be told apart.
+                description=_describe(first, grouping)
+                + (f" at {format_money(rate, money)}/h" if len(rates_per_group[key]) > 1 else ""),
                 seconds=seconds,
                 unit_price=rate,
                 amount=(Decimal(seconds) * rate / 3600).quantize(CENT, rounding=ROUND_HALF_UP),
