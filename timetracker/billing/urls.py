@@ -1,16 +1,16 @@
 from django.urls import path
 
-from timetracker.billing import invoice_views, rerate_views, views
+from timetracker.billing import invoice_views, rerate_views, unbilled_views, views
 
 app_name = "billing"
 
 urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("clients/<int:pk>/settings/", views.client_settings, name="client_settings"),
-    path("billing/unbilled/", invoice_views.unbilled, name="unbilled"),
-    path("billing/unbilled/mark-billed/", invoice_views.mark_billed, name="mark_invoiced"),
+    path("billing/unbilled/", unbilled_views.unbilled, name="unbilled"),
+    path("billing/unbilled/mark-billed/", unbilled_views.mark_billed, name="mark_invoiced"),
     path("billing/invoices/", invoice_views.invoice_list, name="invoice_list"),
-    path("billing/invoices/new/", invoice_views.invoice_create, name="invoice_create"),
+    path("billing/invoices/new/", unbilled_views.invoice_create, name="invoice_create"),
     path("billing/invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice_detail"),
     path("billing/invoices/<int:pk>/send/", invoice_views.invoice_send, name="invoice_send"),
     path("billing/invoices/<int:pk>/cancel/", invoice_views.invoice_cancel, name="invoice_cancel"),
