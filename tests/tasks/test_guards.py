@@ -89,23 +89,6 @@ def test_bulk_billable_keeps_the_snapshotted_rate(bob_client, bob):
     assert entry.billable and entry.hourly_rate == Decimal("80") and entry.amount == Decimal("80.00")
 
 
-def test_editing_times_keeps_the_snapshotted_rate(bob_client, bob):
-    entry = TimeEntryFactory(user=bob, task__hourly_rate=Decimal("60"), hourly_rate=Decimal("60"))
-    Task.objects.filter(pk=entry.task_id).update(hourly_rate=Decimal("999"))
-    start = timezone.localtime(entry.started_at)
-    data = edit_payload(entry.task) | {
-        "entries-TOTAL_FORMS": 1,
-        "entries-INITIAL_FORMS": 1,
-        "entries-0-id": entry.pk,
-        "entries-0-started_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "entries-0-ended_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-        "entries-0-billable": "on",
-    }
-    bob_client.post(reverse("tasks:task_edit", args=[entry.task_id]), data)
-    entry.refresh_from_db()
-    assert entry.hourly_rate == Decimal("60") and entry.amount == Decimal("120.00")
-
-
 def entry_form(entry, **fields):
     start = timezone.localtime(entry.started_at)
     data = edit_payload(entry.task) | {
@@ -117,6 +100,16 @@ def entry_form(entry, **fields):
         "entries-0-billable": "on",
     }
     return data | fields
+
+
+def test_editing_times_keeps_the_snapshotted_rate(bob_client, bob):
+    entry = TimeEntryFactory(user=bob, task__hourly_rate=Decimal("60"), hourly_rate=Decimal("60"))
+    Task.objects.filter(pk=entry.task_id).update(hourly_rate=Decimal("999"))
+    two_hours_later = timezone.localtime(entry.started_at) + timedelta(hours=2)
+    data = entry_form(entry, **{"entries-0-ended_at": two_hours_later.strftime("%Y-%m-%dT%H:%M")})
+    bob_client.post(reverse("tasks:task_edit", args=[entry.task_id]), data)
+    entry.refresh_from_db()
+    assert entry.hourly_rate == Decimal("60") and entry.amount == Decimal("120.00")
 
 
 def test_clearing_an_end_time_is_explained_not_a_500(bob_client, bob):
