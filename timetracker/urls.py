@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("timetracker.api.urls")),
     path("", include("timetracker.tasks.urls")),
     path("", include("timetracker.buckets.urls")),
     path("", include("timetracker.billing.urls")),

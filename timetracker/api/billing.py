@@ -1,0 +1,3 @@
+"""API resources: billing (being built)."""
+
+urlpatterns: list = []

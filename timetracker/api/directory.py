@@ -1,0 +1,3 @@
+"""API resources: directory (being built)."""
+
+urlpatterns: list = []

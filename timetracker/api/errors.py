@@ -1,0 +1,82 @@
+"""One error shape for every failure, with a real HTTP status (never 200 with success: false):
+
+{"error": {"status": 422, "code": "validation_error", "message": "...", "fields": {"minutes": ["..."]}}}
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "throttled",
+}
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request could not be processed."
+    default_code = "validation_error"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class BadFilter(exceptions.ParseError):
+    """A malformed filter or an unknown filter key: 400 naming it."""
+
+
+def error_response(status_code, message, fields=None):
+    body = {"status": status_code, "code": CODES.get(status_code, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    return Response({"error": body}, status=status_code)
+
+
+def handle(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    # Field validation is 422 (the request was understood but its content is wrong); DRF says 400.
+    if isinstance(exc, exceptions.ValidationError) and not isinstance(exc, BadFilter):
+        fields, message = _fields(exc.detail)
+        return error_response(422, message, fields)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    fields, message = _fields(detail) if isinstance(detail, dict | list) else ({}, str(detail))
+    reply = error_response(response.status_code, message, fields)
+    for header in ("WWW-Authenticate", "Allow", "Retry-After"):
+        if header in response:
+            reply[header] = response[header]
+    return reply
+
+
+def _fields(detail):
+    if isinstance(detail, list):
+        messages = [str(item) for item in detail]
+        return {}, " ".join(messages) or "Invalid input."
+    fields = {
+        key: [str(m) for m in (value if isinstance(value, list) else [value])]
+        for key, value in detail.items()
+    }
+    general = fields.pop("non_field_errors", [])
+    first = (
+        general[0] if general else next((f"{k}: {v[0]}" for k, v in fields.items() if v), "Invalid input.")
+    )
+    return fields, first

@@ -1,0 +1,11 @@
+"""All /api/v1/ routes, gathered from the resource modules (each lists its own, most specific first)."""
+
+from timetracker.api import account, billing, directory, time_entries, work
+
+urlpatterns = [
+    *account.urlpatterns,
+    *time_entries.urlpatterns,
+    *work.urlpatterns,
+    *directory.urlpatterns,
+    *billing.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""API resources: time_entries (being built)."""
+
+urlpatterns: list = []

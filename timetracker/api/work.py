@@ -1,0 +1,3 @@
+"""API resources: work (being built)."""
+
+urlpatterns: list = []
