@@ -1,7 +1,9 @@
 import os
 import shutil
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from tests.factories import UserFactory
 
@@ -18,6 +20,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# A Wednesday afternoon in the middle of a month: "three hours ago" is then always today, this week and this
+# month, so no test depends on the hour the suite happens to run at.
+STEADY_NOW = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def steady_clock(request):
+    """Run each test at STEADY_NOW, with the clock ticking on from there. Browser tests keep the real clock:
+    Chromium's own clock decides when session cookies expire."""
+    if request.node.get_closest_marker("browser"):
+        yield
+        return
+    with time_machine.travel(STEADY_NOW, tick=True):
+        yield
 
 
 def pytest_configure(config):

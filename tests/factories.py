@@ -1,3 +1,4 @@
+import datetime
 from datetime import timedelta
 from decimal import Decimal
 
@@ -66,6 +67,8 @@ class BucketFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Bucket {n}")
+    # Well in the past: entries the factories date "hours ago" must count whatever the time of day.
+    start_date = datetime.date(2020, 1, 1)
     hours = Decimal("10")
     hourly_price = Decimal("100.00")
 

@@ -172,7 +172,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "timetracker.api.authentication.BearerKeyAuthentication",
-        "timetracker.api.authentication.SessionAuthentication",
+        # The dashboard's own calls use the browser session (with CSRF, as DRF requires).
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["timetracker.api.permissions.HasRole"],
     "DEFAULT_PAGINATION_CLASS": "timetracker.api.pagination.PerPagePagination",
@@ -191,6 +192,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "timetracker.tasks.choices.TaskStatus",
+        "PaymentStatusEnum": "timetracker.billing.choices.PaymentStatus",
+        "InvoiceStatusEnum": [
+            s
+            for s in (
+                "draft",
+                "sent",
+                "pending",
+                "paid",
+                "partially_paid",
+                "overdue",
+                "canceled",
+                "disputed",
+                "refunded",
+                "write_off",
+            )
+        ],
+        "EntryStatusEnum": ["running", "stopped"],
+    },
 }
 
 LOGGING = {

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("timetracker.buckets.urls")),
     path("", include("timetracker.billing.urls")),
     path("", include("timetracker.clients.urls")),
+    path("", include("timetracker.accounts.urls")),
 ]

@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories import BucketFactory, ClientFactory, SiteFactory, TaskFactory, TimeEntryFactory
@@ -14,7 +15,9 @@ def test_a_client_overview_shows_its_time_tracker_widget_and_bucket_bar(live_ser
     SiteFactory(client=acme, name="acme.com")
     bucket = BucketFactory(clients=[acme], title="Acme care", hours=Decimal("4"), billable_only=False)
     task = TaskFactory(client=acme, bucket=bucket, title="Plugin updates")
-    TimeEntryFactory(task=task, user=alice, worked=timedelta(hours=3))
+    # Started just after midnight: counted this month even when the suite runs on the 1st at 00:30.
+    midnight = timezone.localtime().replace(hour=0, minute=1, second=0, microsecond=0)
+    TimeEntryFactory(task=task, user=alice, started_at=midnight, worked=timedelta(hours=3))
     page = log_in(alice)
     page.get_by_role("link", name="Clients").click()
     page.get_by_role("link", name="Acme", exact=True).click()

@@ -10,7 +10,7 @@ from timetracker.tasks.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-DAY = date(2026, 11, 18)  # a Wednesday
+DAY = date(2026, 11, 11)  # a Wednesday, the week before the steady clock's today
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_the_grid_shows_a_week_of_totals(bob_client, bob, task):
             user=bob, task=task, started_at=start + timedelta(hours=offset), worked=timedelta(minutes=minutes)
         )
     response = bob_client.get(reverse("tasks:timesheet"), {"week": DAY})
-    assert response.context["first_day"] == date(2026, 11, 16)
+    assert response.context["first_day"] == date(2026, 11, 9)
     row = response.context["rows"][0]
     assert [s for _, s in row.cells][:3] == [3600, 0, 45 * 60]
     assert response.context["week_total"] == 105 * 60

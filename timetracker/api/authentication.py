@@ -24,10 +24,6 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class SessionAuthentication(authentication.SessionAuthentication):
-    """The dashboard's own calls use the browser session (with CSRF, as DRF requires)."""
-
-
 class BearerKeyScheme(OpenApiAuthenticationExtension):
     target_class = "timetracker.api.authentication.BearerKeyAuthentication"
     name = "bearerKey"

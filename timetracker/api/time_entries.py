@@ -1,3 +1,360 @@
-"""API resources: time_entries (being built)."""
+"""/api/v1/time-entries: list, create, read, edit and delete time; unbilled time, mark invoiced, notes.
 
-urlpatterns: list = []
+Decisions:
+- Staff keys see and change only their own entries; another user's entry is a 404.
+- A running entry may only have its description changed (anything else is a 409 "stop it first").
+- An invoiced entry (on our invoice or marked invoiced elsewhere) cannot be edited or deleted: 409.
+- Setting `hourly_rate` needs permission to see rates (403 otherwise); creating for another user is 403 for Staff.
+- `duration_seconds` of a running entry is the time so far.
+"""
+
+import zoneinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+
+from timetracker.accounts.models import User
+from timetracker.api import entry_filters
+from timetracker.api.base import ApiView
+from timetracker.api.entry_serializers import (
+    MarkInvoicedSerializer,
+    TimeEntryCreateSerializer,
+    TimeEntryNoteSerializer,
+    TimeEntrySerializer,
+    TimeEntryUpdateSerializer,
+    check_worked,
+    error_responses,
+)
+from timetracker.api.errors import BadFilter, Conflict
+from timetracker.api.pagination import PerPagePagination
+from timetracker.api.permissions import HasRole, IsManager
+from timetracker.billing import invoicing
+from timetracker.billing.models import Settings
+from timetracker.tasks import timer
+from timetracker.tasks.choices import EntrySource, RateSource
+from timetracker.tasks.models import Note, Task, TimeEntry
+
+TAGS = ["time-entries"]
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The entry's id.")
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Page number."),
+    OpenApiParameter("per_page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="At most 100."),
+]
+
+
+class EntryView(ApiView):
+    pagination_class = PerPagePagination
+
+    def dispatch(self, request, *args, **kwargs):
+        # Dates in filters and bodies are the user's local days; restore whatever was active afterwards.
+        with timezone.override(None):
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(request.user.time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+            timezone.deactivate()
+
+    def agency_settings(self):
+        if not hasattr(self, "_settings"):
+            self._settings = Settings.load()
+        return self._settings
+
+    def can_see_rates(self):
+        return self.agency_settings().can_see_rates(self.request.user)
+
+    def show(self, entries, many=False):
+        return TimeEntrySerializer(entries, many=many, context={"can_see_rates": self.can_see_rates()}).data
+
+    def entries(self):
+        return TimeEntry.objects.for_user(self.request.user).select_related("task", "invoice_line")
+
+    def get_entry(self, pk, *, lock=False):
+        entries = TimeEntry.objects.for_user(self.request.user)
+        entries = entries.select_for_update() if lock else entries.select_related("task", "invoice_line")
+        entry = entries.filter(pk=pk).first()
+        if entry is None:
+            raise exceptions.NotFound(f"There is no time entry {pk} that you can see.")
+        return entry
+
+    def visible_task(self, pk):
+        task = Task.objects.for_user(self.request.user).filter(pk=pk).first()
+        if task is None:
+            raise serializers.ValidationError({"task_id": ["Unknown task."]})
+        return Task.objects.select_related("client", "project", "bucket").get(pk=task.pk)
+
+    def refuse_rate_change(self, data):
+        if "hourly_rate" in data and not self.can_see_rates():
+            raise exceptions.PermissionDenied("You may not set hourly rates.")
+
+    def page_of(self, queryset):
+        """(paginator, rows); a page that is not a number or lies past the end is a 400 naming `page`."""
+        paginator = PerPagePagination()
+        try:
+            return paginator, paginator.paginate_queryset(queryset, self.request, view=self)
+        except exceptions.NotFound as error:
+            raise BadFilter(f'page: {error.detail} ("{self.request.query_params.get("page")}")') from None
+
+    def paginate(self, queryset, extra=None):
+        paginator, page = self.page_of(queryset)
+        response = paginator.get_paginated_response(self.show(page, many=True))
+        response.data.update(extra or {})
+        return response
+
+
+def _bucket_conflict(task):
+    try:
+        timer.refuse_if_bucket_stopped(task)
+    except timer.TimerError as error:
+        raise Conflict(str(error)) from None
+
+
+class TimeEntryListView(EntryView):
+    @extend_schema(
+        tags=TAGS,
+        summary="List time entries",
+        description="Running entries are left out unless include_active=true or status=running.",
+        parameters=entry_filters.LIST_PARAMETERS,
+        responses={200: TimeEntrySerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        return self.paginate(entry_filters.apply(self.entries(), request.query_params, user=request.user))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Record time",
+        description=(
+            "Either `started_at` + `ended_at` (floored to whole minutes, at least a minute of work) or "
+            "`hours` + `minutes` + `date` (starting 09:00 local). The rate is snapshotted unless "
+            "`hourly_rate` overrides it."
+        ),
+        request=TimeEntryCreateSerializer,
+        responses={201: TimeEntrySerializer, **error_responses(400, 401, 403, 409, 422)},
+    )
+    def post(self, request):
+        form = TimeEntryCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        caller = request.user
+        user = caller
+        if data.get("user_id", caller.pk) != caller.pk:
+            if not caller.sees_everyone:
+                raise exceptions.PermissionDenied("Staff may record time only for themselves.")
+            user = User.objects.filter(pk=data["user_id"], is_active=True).first()
+            if user is None or not user.has_role:
+                raise serializers.ValidationError({"user_id": ["Unknown user."]})
+        task = self.visible_task(data["task_id"])
+        self.refuse_rate_change(data)
+        _bucket_conflict(task)
+        entry = TimeEntry(
+            task=task,
+            user=user,
+            recorded_by=caller,
+            started_at=data["started_at"],
+            ended_at=data["ended_at"],
+            paused_seconds=data["paused_duration"],
+            description=data.get("description", ""),
+            billable=data.get("billable", task.billable),
+            source=EntrySource.API,
+        )
+        override = data.get("hourly_rate")
+        if override is not None:
+            entry.hourly_rate, entry.rate_source = override, RateSource.ENTRY
+        timer.apply_rules(entry, keep_rate=override is not None)
+        entry.save()
+        return Response(self.show(entry), status=status.HTTP_201_CREATED)
+
+
+class TimeEntryDetailView(EntryView):
+    @extend_schema(
+        tags=TAGS,
+        summary="One time entry",
+        parameters=[ID],
+        responses={200: TimeEntrySerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk):
+        return Response(self.show(self.get_entry(pk)))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Change a time entry",
+        description=(
+            "Only the fields given change. Times are floored to minutes and the entry recomputed; the rate "
+            "is kept unless `hourly_rate` is given (or the task changes). Invoiced entries are locked (409); "
+            "a running entry takes only a new description (409 otherwise)."
+        ),
+        parameters=[ID],
+        request=TimeEntryUpdateSerializer,
+        responses={200: TimeEntrySerializer, **error_responses(400, 401, 403, 404, 409, 422)},
+    )
+    def patch(self, request, pk):
+        form = TimeEntryUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        with transaction.atomic():
+            entry = self.get_entry(pk, lock=True)
+            if entry.is_invoiced:
+                raise Conflict("This entry is invoiced, so it can no longer be changed.")
+            if entry.is_running and set(data) - {"description"}:
+                raise Conflict(
+                    "This entry is running: stop it first; until then only its description changes."
+                )
+            self.refuse_rate_change(data)
+            if "description" in data:
+                entry.description = data["description"]
+            if entry.is_running:
+                entry.save(update_fields=["description", "updated_at"])
+                return Response(self.show(self.get_entry(pk)))
+            self._change(entry, data)
+            entry.save()
+        return Response(self.show(self.get_entry(pk)))
+
+    def _change(self, entry, data):
+        before = entry.duration_seconds
+        task_changed = "task_id" in data and data["task_id"] != entry.task_id
+        if task_changed:
+            entry.task = self.visible_task(data["task_id"])
+        entry.started_at = data.get("started_at", entry.started_at)
+        entry.ended_at = data.get("ended_at", entry.ended_at)
+        entry.paused_seconds = data.get("paused_duration", entry.paused_seconds)
+        field = next((n for n in ("ended_at", "started_at", "paused_duration") if n in data), "ended_at")
+        check_worked(entry.started_at, entry.ended_at, entry.paused_seconds, field)
+        entry.billable = data.get("billable", entry.billable)
+        keep_rate = True
+        if "hourly_rate" in data:
+            if data["hourly_rate"] is None:
+                keep_rate = False
+            else:
+                entry.hourly_rate, entry.rate_source = data["hourly_rate"], RateSource.ENTRY
+        elif task_changed and entry.rate_source != RateSource.ENTRY:
+            keep_rate = False
+        timer.apply_rules(entry, keep_rate=keep_rate)
+        if task_changed or entry.duration_seconds > before:
+            _bucket_conflict(entry.task)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Delete a time entry",
+        description="Invoiced entries cannot be deleted (409).",
+        parameters=[ID],
+        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 409)},
+    )
+    def delete(self, request, pk):
+        with transaction.atomic():
+            entry = self.get_entry(pk, lock=True)
+            if entry.is_invoiced:
+                raise Conflict("This entry is invoiced, so it cannot be deleted.")
+            if entry.is_running:
+                timer.discard(entry=entry)  # the task's Working / Paused status follows
+            else:
+                entry.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+UnbilledSerializer = inline_serializer(
+    "UnbilledTimeEntries",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": TimeEntrySerializer(many=True),
+        "total_hours": serializers.DecimalField(
+            max_digits=12, decimal_places=2, help_text="Rounded hours of all matching entries."
+        ),
+        "total_amount": serializers.DecimalField(
+            max_digits=14, decimal_places=2, allow_null=True, help_text="Null when rates are hidden."
+        ),
+        "currency_code": serializers.CharField(),
+    },
+)
+
+
+class UnbilledView(EntryView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Unbilled time",
+        description="Billable, stopped, not invoiced entries, with the totals of all of them (not just the page).",
+        parameters=[*[p for p in entry_filters.ID_PARAMETERS if p.name != "task_id"], *PAGE_PARAMETERS],
+        responses={200: UnbilledSerializer, **error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        entry_filters.refuse_unknown(request.query_params, entry_filters.UNBILLED_NAMES)
+        entries = entry_filters.scope_ids(
+            self.entries().billable().stopped().unbilled(), request.query_params, request.user
+        )
+        totals = entries.totals()
+        hours = (Decimal(totals["rounded"]) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        extra = {
+            "total_hours": str(hours),
+            "total_amount": str(totals["amount"]) if self.can_see_rates() else None,
+            "currency_code": self.agency_settings().currency_code,
+        }
+        return self.paginate(entries.order_by("started_at", "pk"), extra)
+
+
+class MarkInvoicedView(EntryView):
+    permission_classes = [HasRole, IsManager]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Mark as invoiced elsewhere",
+        description="Lock the entry as billed on an invoice made outside the app. Managers and Admins only.",
+        parameters=[ID],
+        request=MarkInvoicedSerializer,
+        responses={200: TimeEntrySerializer, **error_responses(400, 401, 403, 404, 409, 422)},
+    )
+    def put(self, request, pk):
+        form = MarkInvoicedSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        entry = self.get_entry(pk)
+        if entry.is_invoiced:
+            raise Conflict("This entry is already invoiced.")
+        try:
+            invoicing.mark_invoiced([entry], reference=form.validated_data["reference"], by=request.user)
+        except invoicing.InvoicingError as error:
+            raise Conflict(str(error)) from None
+        return Response(self.show(self.get_entry(pk)))
+
+
+class NotesView(EntryView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Notes on an entry",
+        parameters=[ID, *PAGE_PARAMETERS],
+        responses={200: TimeEntryNoteSerializer(many=True), **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request, pk):
+        entry = self.get_entry(pk)
+        paginator, page = self.page_of(entry.notes.order_by("created_at", "pk"))
+        return paginator.get_paginated_response(TimeEntryNoteSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Add a note to an entry",
+        parameters=[ID],
+        request=TimeEntryNoteSerializer,
+        responses={201: TimeEntryNoteSerializer, **error_responses(400, 401, 403, 404, 422)},
+    )
+    def post(self, request, pk):
+        entry = self.get_entry(pk)
+        form = TimeEntryNoteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        note = Note.objects.create(entry=entry, author=request.user, body=form.validated_data["body"])
+        return Response(TimeEntryNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("time-entries/unbilled", UnbilledView.as_view(), name="time-entry-unbilled"),
+    path("time-entries/<int:pk>/mark-invoiced", MarkInvoicedView.as_view(), name="time-entry-mark-invoiced"),
+    path("time-entries/<int:pk>/notes", NotesView.as_view(), name="time-entry-notes"),
+    path("time-entries/<int:pk>", TimeEntryDetailView.as_view(), name="time-entry-detail"),
+    path("time-entries", TimeEntryListView.as_view(), name="time-entries"),
+]

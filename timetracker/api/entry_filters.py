@@ -1,0 +1,220 @@
+"""Query parameters of GET /api/v1/time-entries: read strictly, so a typo is a 400 that names it."""
+
+import operator
+import re
+from functools import reduce
+
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from timetracker.accounts.models import User
+from timetracker.api.errors import BadFilter
+from timetracker.billing.models import Settings
+from timetracker.clients.models import Client, Project
+from timetracker.lib.periods import resolve_period
+from timetracker.tasks.models import Task
+
+PAGING = ("page", "per_page")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+SORTS = {
+    "started_at": "started_at",
+    "duration": "duration_seconds",
+    # The timesheets seed's names for the same two orders.
+    "timer_created": "started_at",
+    "timer_time": "duration_seconds",
+}
+STATES = {
+    "all": Q(),
+    "open": Q(billable=True, invoice_line__isnull=True, billed_elsewhere=""),
+    "non_billable": Q(billable=False),
+    "invoiced": ~Q(invoice_line__isnull=True, billed_elsewhere=""),
+}
+ALIASES = {"contact_id": "client_id", "date_start": "from_date", "date_end": "to_date"}
+
+
+def _p(name, type_, description, enum=None):
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description, enum=enum)
+
+
+ID_PARAMETERS = [
+    _p("task_id", OpenApiTypes.INT, "Only this task's entries."),
+    _p("project_id", OpenApiTypes.INT, "Only entries on this project's tasks."),
+    _p("client_id", OpenApiTypes.INT, "Only entries on this client's tasks."),
+    _p("contact_id", OpenApiTypes.INT, "Alias of client_id (Moneybird)."),
+]
+LIST_PARAMETERS = [
+    *ID_PARAMETERS,
+    _p("user_id", OpenApiTypes.INT, "Only this user's entries (Staff keys only ever see their own)."),
+    _p("billable", OpenApiTypes.BOOL, "true or false."),
+    _p("from_date", OpenApiTypes.DATE, "Started on or after this local day (YYYY-MM-DD)."),
+    _p("to_date", OpenApiTypes.DATE, "Started on or before this local day (YYYY-MM-DD)."),
+    _p("date_start", OpenApiTypes.DATE, "Alias of from_date."),
+    _p("date_end", OpenApiTypes.DATE, "Alias of to_date."),
+    _p("day", OpenApiTypes.DATE, "Started on this local day (YYYY-MM-DD)."),
+    _p(
+        "status",
+        OpenApiTypes.STR,
+        "running or stopped; status=running includes running entries.",
+        ["running", "stopped"],
+    ),
+    _p("billing_status", OpenApiTypes.STR, "Invoiced or not.", ["not_invoiced", "invoiced"]),
+    _p("include_active", OpenApiTypes.BOOL, "Include running entries (default false)."),
+    _p("query", OpenApiTypes.STR, "Search the descriptions."),
+    _p(
+        "sort",
+        OpenApiTypes.STR,
+        "Order by start or duration (timer_created / timer_time are aliases).",
+        list(SORTS),
+    ),
+    _p("order", OpenApiTypes.STR, "asc or desc (default desc).", ["asc", "desc"]),
+    _p(
+        "filter",
+        OpenApiTypes.STR,
+        "Moneybird syntax, e.g. `period:this_year,state:open|non_billable`. period: this_/prev_/next_ "
+        "month, quarter or year, YYYYMM..YYYYMM or YYYYMMDD..YYYYMMDD; state: all, open, non_billable, "
+        "invoiced (several with |).",
+    ),
+]
+LIST_NAMES = frozenset(p.name for p in LIST_PARAMETERS) | set(PAGING)
+UNBILLED_NAMES = frozenset(p.name for p in ID_PARAMETERS if p.name != "task_id") | set(PAGING)
+
+
+def refuse_unknown(params, allowed):
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise BadFilter(f'Unknown query parameter "{unknown[0]}". Known: {", ".join(sorted(allowed))}.')
+
+
+def _value(params, name):
+    """The parameter or its alias; giving both with different values is refused."""
+    values = {params[key] for key in (name, *(a for a, n in ALIASES.items() if n == name)) if key in params}
+    if len(values) > 1:
+        raise BadFilter(f"{name} and its alias were both given, with different values.")
+    return values.pop() if values else None
+
+
+def _id(params, name, model, label, queryset=None):
+    raw = _value(params, name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdecimal()) or not 0 < int(raw) < 2**31:
+        raise BadFilter(f'{name} must be a positive whole number, not "{raw}".')
+    if not (queryset if queryset is not None else model.objects).filter(pk=int(raw)).exists():
+        raise BadFilter(f"{name}: there is no {label} {raw}.")
+    return int(raw)
+
+
+def _bool(params, name):
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise BadFilter(f'{name} must be true or false, not "{raw}".')
+
+
+def _choice(params, name, choices):
+    raw = params.get(name)
+    if raw is not None and raw not in choices:
+        raise BadFilter(f'{name} must be one of {", ".join(choices)}, not "{raw}".')
+    return raw
+
+
+def _day(params, name, tz):
+    """The local day as an aware [start, end) range."""
+    raw = _value(params, name)
+    if raw is None:
+        return None
+    match = _DATE.fullmatch(raw)
+    if not match:
+        raise BadFilter(f'{name} must be a date as YYYY-MM-DD, not "{raw}".')
+    try:
+        return resolve_period("".join(match.groups()), tz=tz)
+    except ValueError:
+        raise BadFilter(f'{name}: "{raw}" is not a valid date.') from None
+
+
+def scope_ids(entries, params, user):
+    """task_id, project_id, client_id (contact_id): each must name something that exists."""
+    task = _id(params, "task_id", Task, "task", Task.objects.for_user(user))
+    project = _id(params, "project_id", Project, "project")
+    client = _id(params, "client_id", Client, "client")
+    if task:
+        entries = entries.filter(task_id=task)
+    if project:
+        entries = entries.filter(task__project_id=project)
+    if client:
+        entries = entries.filter(task__client_id=client)
+    return entries
+
+
+def apply(entries, params, *, user):
+    """Filter and order `entries` (already scoped to the user) by the list's query parameters."""
+    refuse_unknown(params, LIST_NAMES)
+    tz = timezone.get_current_timezone()
+    entries = scope_ids(entries, params, user)
+    if (user_id := _id(params, "user_id", User, "user")) is not None:
+        entries = entries.filter(user_id=user_id)
+    if (billable := _bool(params, "billable")) is not None:
+        entries = entries.filter(billable=billable)
+    start, end = _day(params, "from_date", tz), _day(params, "to_date", tz)
+    if start and end and start[0] > end[0]:
+        raise BadFilter("from_date comes after to_date.")
+    if start:
+        entries = entries.filter(started_at__gte=start[0])
+    if end:
+        entries = entries.filter(started_at__lt=end[1])
+    if day := _day(params, "day", tz):
+        entries = entries.in_period(*day)
+    status = _choice(params, "status", ["running", "stopped"])
+    include_active = _bool(params, "include_active")
+    if status == "running":
+        entries = entries.running()
+    elif status == "stopped" or not include_active:
+        entries = entries.stopped()
+    billing = _choice(params, "billing_status", ["not_invoiced", "invoiced"])
+    if billing == "not_invoiced":
+        entries = entries.unbilled()
+    elif billing == "invoiced":
+        entries = entries.invoiced()
+    if query := params.get("query", "").strip():
+        entries = entries.filter(description__icontains=query)
+    if raw := params.get("filter", "").strip():
+        entries = entries.filter(moneybird_filter(raw, tz))
+    sort = SORTS[_choice(params, "sort", list(SORTS)) or "started_at"]
+    prefix = "" if _choice(params, "order", ["asc", "desc"]) == "asc" else "-"
+    return entries.order_by(prefix + sort, prefix + "pk")
+
+
+def moneybird_filter(text, tz):
+    """`period:this_year,state:open|non_billable` as one Q."""
+    condition, seen = Q(), set()
+    for part in text.split(","):
+        key, sep, value = (piece.strip() for piece in part.partition(":"))
+        key = key.lower()
+        if not sep or not key or not value:
+            raise BadFilter(f'filter: cannot read "{part}"; use key:value pairs such as period:this_year.')
+        if key in seen:
+            raise BadFilter(f'filter: "{key}" is given twice.')
+        seen.add(key)
+        if key == "period":
+            try:
+                start, end = resolve_period(value, tz=tz, week_start=int(Settings.load().week_start))
+            except ValueError as error:
+                raise BadFilter(f"filter period: {error}") from None
+            condition &= Q(started_at__gte=start, started_at__lt=end)
+        elif key == "state":
+            states = [state.strip().lower() for state in value.split("|")]
+            for state in states:
+                if state not in STATES:
+                    raise BadFilter(f'filter state: unknown state "{state}"; use {", ".join(STATES)}.')
+            if "all" not in states:
+                condition &= reduce(operator.or_, (STATES[state] for state in states))
+        else:
+            raise BadFilter(f'filter: unknown key "{key}"; use period and state.')
+    return condition
