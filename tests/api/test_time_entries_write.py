@@ -235,3 +235,21 @@ def test_deleting_a_running_entry_discards_the_timer(api_bob, bob, task):
     assert api_bob.delete(f"{URL}/{running.pk}").status_code == 204
     task.refresh_from_db()
     assert task.status == "not_started" and not TimeEntry.objects.filter(pk=running.pk).exists()
+
+
+def test_staff_cannot_price_their_own_time_even_when_they_may_see_rates(api_bob, bob):
+    from tests.factories import TaskFactory
+    from timetracker.billing.models import Settings
+
+    settings = Settings.load()
+    settings.staff_can_see_rates = True
+    settings.save()
+    task = TaskFactory(assignee=bob)
+    body = {
+        "task_id": task.pk,
+        "started_at": "2026-11-02T09:00:00Z",
+        "ended_at": "2026-11-02T10:00:00Z",
+        "hourly_rate": "99999.99",
+    }
+    response = api_bob.post("/api/v1/time-entries", body, format="json")
+    assert response.status_code == 403 and "Managers and Admins" in response.json()["error"]["message"]

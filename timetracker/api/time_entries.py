@@ -4,7 +4,8 @@ Decisions:
 - Staff keys see and change only their own entries; another user's entry is a 404.
 - A running entry may only have its description changed (anything else is a 409 "stop it first").
 - An invoiced entry (on our invoice or marked invoiced elsewhere) cannot be edited or deleted: 409.
-- Setting `hourly_rate` needs permission to see rates (403 otherwise); creating for another user is 403 for Staff.
+- Setting `hourly_rate` (an entry override) is for Managers and Admins (403 otherwise): Staff could otherwise
+  price their own time onto invoices. Creating for another user is 403 for Staff.
 - `duration_seconds` of a running entry is the time so far.
 """
 
@@ -92,8 +93,8 @@ class EntryView(ApiView):
         return Task.objects.select_related("client", "project", "bucket").get(pk=task.pk)
 
     def refuse_rate_change(self, data):
-        if "hourly_rate" in data and not self.can_see_rates():
-            raise exceptions.PermissionDenied("You may not set hourly rates.")
+        if "hourly_rate" in data and not self.request.user.is_manager:
+            raise exceptions.PermissionDenied("Only Managers and Admins may set an entry's hourly rate.")
 
     def page_of(self, queryset):
         """(paginator, rows); a page that is not a number or lies past the end is a 400 naming `page`."""
@@ -153,7 +154,14 @@ class TimeEntryListView(EntryView):
                 raise serializers.ValidationError({"user_id": ["Unknown user."]})
         task = self.visible_task(data["task_id"])
         self.refuse_rate_change(data)
-        _bucket_conflict(task)
+        with transaction.atomic():
+            # One user's time changes are serialised, so two requests cannot both slip past a used-up bucket.
+            timer.lock_user(user.pk)
+            _bucket_conflict(task)
+            entry = self._new_entry(data, task=task, user=user, caller=caller)
+        return Response(self.show(entry), status=status.HTTP_201_CREATED)
+
+    def _new_entry(self, data, *, task, user, caller):
         entry = TimeEntry(
             task=task,
             user=user,
@@ -170,7 +178,7 @@ class TimeEntryListView(EntryView):
             entry.hourly_rate, entry.rate_source = override, RateSource.ENTRY
         timer.apply_rules(entry, keep_rate=override is not None)
         entry.save()
-        return Response(self.show(entry), status=status.HTTP_201_CREATED)
+        return entry
 
 
 class TimeEntryDetailView(EntryView):
@@ -248,7 +256,10 @@ class TimeEntryDetailView(EntryView):
         responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 409)},
     )
     def delete(self, request, pk):
+        owner_id = self.get_entry(pk).user_id
         with transaction.atomic():
+            # The owner's lock first, then the entry's: the order every timer action takes, so no deadlock.
+            timer.lock_user(owner_id)
             entry = self.get_entry(pk, lock=True)
             if entry.is_invoiced:
                 raise Conflict("This entry is invoiced, so it cannot be deleted.")

@@ -10,5 +10,7 @@ urlpatterns = [
     path("v1/", include(routes.urlpatterns)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     # The split view loads its start-up script from a URL of its own, so no inline script breaks the CSP.
-    path("docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    path(
+        "docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"
+    ),
 ]

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,15 +22,28 @@ def entry_add(request):
     form = ManualEntryForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            timer.refuse_if_bucket_stopped(form.cleaned_data["task"])
+            entry = _add_entry(request.user, form.cleaned_data)
         except timer.TimerError as error:
             form.add_error("task", str(error))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        else:
+            messages.success(request, f"Added {entry.duration_seconds // 60} minutes to {entry.task.title}.")
+            if not request.htmx:
+                return redirect("tasks:task_detail", entry.task_id)
+            return render_dialog(
+                request, "tasks/task_saved.html", {"task": entry.task}, events=[LOGS_CHANGED]
+            )
+    return render_dialog(request, "tasks/entry_add.html", {"form": form})
+
+
+def _add_entry(user, data):
+    with transaction.atomic():
+        # Serialised per user, so two quick submissions cannot both slip past a used-up bucket.
+        timer.lock_user(user.pk)
+        timer.refuse_if_bucket_stopped(data["task"])
         entry = TimeEntry(
             task=data["task"],
-            user=request.user,
-            recorded_by=request.user,
+            user=user,
+            recorded_by=user,
             started_at=data["started_at"],
             ended_at=data["ended_at"],
             description=data["description"],
@@ -38,11 +52,7 @@ def entry_add(request):
         )
         timer.apply_rules(entry)
         entry.save()
-        messages.success(request, f"Added {entry.duration_seconds // 60} minutes to {entry.task.title}.")
-        if not request.htmx:
-            return redirect("tasks:task_detail", entry.task_id)
-        return render_dialog(request, "tasks/task_saved.html", {"task": entry.task}, events=[LOGS_CHANGED])
-    return render_dialog(request, "tasks/entry_add.html", {"form": form})
+    return entry
 
 
 def timesheet_week(request):
