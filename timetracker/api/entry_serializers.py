@@ -113,6 +113,18 @@ class StrictSerializer(serializers.Serializer):
         return data
 
 
+def _rate_field(help_text):
+    return serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=MAX_RATE,
+        required=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
 def _moment_field(help_text):
     return serializers.DateTimeField(required=False, help_text=help_text)
 
@@ -154,15 +166,7 @@ class TimeEntryCreateSerializer(StrictSerializer):
     date = serializers.DateField(required=False, help_text="The day worked; the entry starts at 09:00 local.")
     description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     billable = serializers.BooleanField(required=False, help_text="Defaults to the task's setting.")
-    hourly_rate = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=MAX_RATE,
-        required=False,
-        allow_null=True,
-        help_text="An override for this entry; left out, the rate follows the usual precedence.",
-    )
+    hourly_rate = _rate_field("An override for this entry; left out, the rate follows the usual precedence.")
 
     def validate(self, data):
         data = super().validate(data)
@@ -213,14 +217,8 @@ class TimeEntryUpdateSerializer(StrictSerializer):
     paused_duration = serializers.IntegerField(min_value=0, max_value=MAX_SECONDS, required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     billable = serializers.BooleanField(required=False)
-    hourly_rate = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=MAX_RATE,
-        required=False,
-        allow_null=True,
-        help_text="Set an override; null goes back to the usual precedence. Left out, the rate is kept.",
+    hourly_rate = _rate_field(
+        "Set an override; null goes back to the usual precedence. Left out, the rate is kept."
     )
 
     def validate(self, data):

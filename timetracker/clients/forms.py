@@ -17,43 +17,31 @@ class ClientForm(LabelledForm):
         help_texts = {"hourly_rate": "Used when the task, project and bucket set no rate."}
 
 
-class SiteForm(LabelledForm):
+class BelongsToClientForm(LabelledForm):
+    """A site or project: chosen among active clients, its name unique within its client."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.active()
+
+    def clean(self):
+        cleaned = super().clean()
+        client, name = cleaned.get("client"), cleaned.get("name")
+        siblings = self._meta.model.objects.filter(client=client, name=name).exclude(pk=self.instance.pk)
+        if client and name and siblings.exists():
+            self.add_error(
+                "name", f"{client} already has a {self._meta.model._meta.verbose_name} called {name}."
+            )
+        return cleaned
+
+
+class SiteForm(BelongsToClientForm):
     class Meta:
         model = Site
         fields = ["client", "name", "url"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.active()
 
-    def clean(self):
-        cleaned = super().clean()
-        client, name = cleaned.get("client"), cleaned.get("name")
-        if (
-            client
-            and name
-            and Site.objects.filter(client=client, name=name).exclude(pk=self.instance.pk).exists()
-        ):
-            self.add_error("name", f"{client} already has a site called {name}.")
-        return cleaned
-
-
-class ProjectForm(LabelledForm):
+class ProjectForm(BelongsToClientForm):
     class Meta:
         model = Project
         fields = ["client", "name", "code", "hourly_rate", "budget_hours", "billable"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.active()
-
-    def clean(self):
-        cleaned = super().clean()
-        client, name = cleaned.get("client"), cleaned.get("name")
-        if (
-            client
-            and name
-            and Project.objects.filter(client=client, name=name).exclude(pk=self.instance.pk).exists()
-        ):
-            self.add_error("name", f"{client} already has a project called {name}.")
-        return cleaned
