@@ -253,3 +253,13 @@ def test_staff_cannot_price_their_own_time_even_when_they_may_see_rates(api_bob,
     }
     response = api_bob.post("/api/v1/time-entries", body, format="json")
     assert response.status_code == 403 and "Managers and Admins" in response.json()["error"]["message"]
+
+
+def test_time_created_through_the_api_completes_a_new_task(api_bob, bob):
+    from tests.factories import TaskFactory
+
+    task = TaskFactory(assignee=bob)
+    body = {"task_id": task.pk, "hours": 1, "minutes": 30, "date": "2026-11-02"}
+    assert api_bob.post("/api/v1/time-entries", body, format="json").status_code == 201
+    task.refresh_from_db()
+    assert task.status == "completed"

@@ -127,3 +127,13 @@ def test_an_added_row_shows_before_it_has_time(bob_client, bob):
     fresh = TaskFactory(title="Fresh task", assignee=bob)
     response = bob_client.get(reverse("tasks:timesheet"), {"week": DAY, "add": fresh.pk})
     assert [row.task.title for row in response.context["rows"]] == ["Fresh task"]
+
+
+def test_past_time_on_a_new_task_completes_it(bob_client, bob):
+    fresh = TaskFactory(assignee=bob)
+    bob_client.post(reverse("tasks:entry_add"), {"task": fresh.pk, "date": DAY, "duration": "1:00"})
+    fresh.refresh_from_db()
+    assert fresh.status == "completed"
+    timesheet.set_day_total(user=bob, task=fresh, day=DAY, seconds=0)
+    fresh.refresh_from_db()
+    assert fresh.status == "not_started"

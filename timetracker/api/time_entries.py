@@ -178,6 +178,7 @@ class TimeEntryListView(EntryView):
             entry.hourly_rate, entry.rate_source = override, RateSource.ENTRY
         timer.apply_rules(entry, keep_rate=override is not None)
         entry.save()
+        timer.refresh_status(task)
         return entry
 
 

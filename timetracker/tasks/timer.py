@@ -66,7 +66,7 @@ def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
                 source=EntrySource.TIMER,
                 timer_mode=timer_mode,
             )
-            _refresh_status(task)
+            refresh_status(task)
     except IntegrityError as error:
         raise TimerConflict(
             "Another timer was started for you at the same moment; that one is running now."
@@ -93,7 +93,7 @@ def pause(*, entry, now=None):
         if not entry.is_paused:
             entry.paused_at = now or timezone.now()
             entry.save(update_fields=["paused_at", "updated_at"])
-            _refresh_status(entry.task)
+            refresh_status(entry.task)
     return entry
 
 
@@ -105,7 +105,7 @@ def resume(*, entry, now=None):
             entry.paused_seconds += max(0, int((now - entry.paused_at).total_seconds()))
             entry.paused_at = None
             entry.save(update_fields=["paused_at", "paused_seconds", "updated_at"])
-            _refresh_status(entry.task)
+            refresh_status(entry.task)
     return entry
 
 
@@ -126,7 +126,7 @@ def discard(*, entry):
     with transaction.atomic():
         _lock(entry)
         entry.delete()
-        _refresh_status(entry.task)
+        refresh_status(entry.task)
 
 
 def continue_task(*, user, task, now=None):
@@ -174,14 +174,14 @@ def _finish(entry, *, now, discard_if_short):
         if discard_if_short:
             # An automatic stop (a new timer replacing it) drops a sub-minute slip instead of refusing.
             entry.delete()
-            _refresh_status(entry.task)
+            refresh_status(entry.task)
             return None
         raise TooShort(
             "Less than a minute has been tracked, which is too short to submit. Discard it or keep it running."
         )
     apply_rules(entry)
     entry.save()
-    _refresh_status(entry.task)
+    refresh_status(entry.task)
     if entry.task.bucket_id:
         usage.record_alerts(entry.task.bucket)
     return entry
@@ -203,7 +203,7 @@ def _lock(entry):
     return entry
 
 
-def _refresh_status(task):
+def refresh_status(task):
     """Working and Paused follow the running entries on the task (anyone's); otherwise it is done or new."""
     running = list(task.entries.running().values_list("paused_at", flat=True))
     if any(paused_at is None for paused_at in running):

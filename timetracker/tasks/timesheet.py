@@ -82,6 +82,7 @@ def set_day_total(*, user, task, day: date, seconds: int):
         if wanted == 0:
             if adjustable:
                 adjustable.delete()
+                timer.refresh_status(task)
             return None
         if wanted < 60:
             raise ValueError("An entry needs at least one minute.")
@@ -98,4 +99,5 @@ def set_day_total(*, user, task, day: date, seconds: int):
         entry.ended_at = entry.started_at + timedelta(seconds=wanted)
         timer.apply_rules(entry, keep_rate=entry.pk is not None)
         entry.save()
+        timer.refresh_status(task)
         return entry

@@ -52,6 +52,7 @@ def _add_entry(user, data):
         )
         timer.apply_rules(entry)
         entry.save()
+        timer.refresh_status(entry.task)
     return entry
 
 
