@@ -24,23 +24,22 @@ def dashboard(request):
     entries = TimeEntry.objects.for_user(user)
     today = timezone.localdate()
     day_start = local_midnight(today)
+    tomorrow = day_start + timedelta(days=1)
+    week_from = week_start(today, int(settings.week_start))
+    mine = entries.filter(user=user)
     ctx = {
         "client_count": Client.objects.for_user(user).active().count(),
         "task_count": Task.objects.for_user(user).count(),
         "entry_count": entries.count(),
-        "today": entries.filter(user=user).in_period(day_start, day_start + timedelta(days=1)).totals(),
-        "this_week": entries.filter(user=user)
-        .in_period(week_start(today, int(settings.week_start)), day_start + timedelta(days=1))
-        .totals(),
+        "today": mine.in_period(day_start, tomorrow).totals(),
+        "this_week": mine.in_period(week_from, tomorrow).totals(),
         "recent_entries": entries.select_related("task__client", "user").order_by("-started_at")[:8],
         "chart": _hours_per_day(entries, today),
         "show_amounts": settings.can_see_rates(user),
     }
     if user.sees_everyone:
-        ctx["team_today"] = entries.in_period(day_start, day_start + timedelta(days=1)).totals()
-        ctx["team_week"] = entries.in_period(
-            week_start(today, int(settings.week_start)), day_start + timedelta(days=1)
-        ).totals()
+        ctx["team_today"] = entries.in_period(day_start, tomorrow).totals()
+        ctx["team_week"] = entries.in_period(week_from, tomorrow).totals()
     if user.has_role:
         ctx["buckets_at_risk"] = _buckets_at_risk()
         ctx["recent_alerts"] = BucketAlert.objects.select_related("bucket").order_by("-created_at")[:5]

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -155,5 +154,5 @@ def _own_unlocked_entries(user, tasks):
         TimeEntry.objects.filter(task__in=tasks).stopped().unbilled().select_related("task__client", "user")
     )
     if not user.sees_everyone:
-        entries = entries.filter(Q(user=user))
+        entries = entries.filter(user=user)
     return list(entries)
