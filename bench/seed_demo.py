@@ -4,6 +4,7 @@
 """
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,8 @@ def main():
     entries = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"}
+        # DEBUG stays off, as in production, so the settings need a key: a throwaway one will do.
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
         def manage(*args):
             subprocess.run(

@@ -28,6 +28,14 @@ STEADY_NOW = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """The sign-in and API key throttles count failures in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def steady_clock(request):
     """Run each test at STEADY_NOW, with the clock ticking on from there. Browser tests keep the real clock:
     Chromium's own clock decides when session cookies expire."""

@@ -12,6 +12,7 @@ OUR_APPS = {"accounts", "clients", "buckets", "tasks", "billing"}
 FACTORIES = {
     "user": lambda: factories.UserFactory(role="Staff"),
     "apikey": factories.ApiKeyFactory,
+    "oncetoken": factories.OnceTokenFactory,
     "client": factories.ClientFactory,
     "site": factories.SiteFactory,
     "project": factories.ProjectFactory,

@@ -3,19 +3,23 @@
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tests.factories import (
+    BucketFactory,
     InvoiceFactory,
     InvoiceLineFactory,
     PaymentFactory,
     TaskFactory,
     TimeEntryFactory,
 )
+from timetracker.billing import invoicing
 from timetracker.billing.models import Invoice, InvoiceLine, Payment
+from timetracker.tasks import entries
 from timetracker.tasks.models import Task, TimeEntry
 
 pytestmark = pytest.mark.django_db
@@ -136,8 +140,7 @@ def test_an_invoiced_entry_cannot_be_deleted(alice_client, invoiced):
 
 def test_reverting_an_invoiced_entry_to_an_old_version_is_refused(alice_client, free, sent_invoice):
     old_version = free.history.first().history_id
-    free.invoice_line = sent_invoice.lines.get()
-    free.save()
+    entries.set_billing([free], invoice_line=sent_invoice.lines.get())
     revert = url("tasks_timeentry_simple_history", free.pk, old_version)
     assert alice_client.post(revert, {"description": "x"}).status_code == 403
     free.refresh_from_db()
@@ -382,3 +385,31 @@ def test_a_line_of_a_draft_invoice_stays_editable(alice_client):
 def test_payments_of_a_sent_invoice_stay_editable(alice_client, sent_invoice):
     payment = PaymentFactory(invoice=sent_invoice)
     assert 'name="_save"' in alice_client.get(url("billing_payment_change", payment.pk)).text
+
+
+def test_lengthening_an_entry_on_a_used_up_hard_stop_bucket_is_a_form_error_on_the_task_page(
+    alice_client, alice
+):
+    bucket = BucketFactory(hours=Decimal("1"), hard_stop=True)
+    entry = TimeEntryFactory(task__bucket=bucket)  # the hour the bucket holds
+    change = url("tasks_task_change", entry.task_id)
+    later = (entry.ended_at + timedelta(hours=1)).astimezone(ZoneInfo(alice.time_zone))
+    fields = {"entries-0-ended_at_0": f"{later:%Y-%m-%d}", "entries-0-ended_at_1": f"{later:%H:%M:%S}"}
+    response = alice_client.post(change, form_data(alice_client.get(change), "task_form", **fields))
+    assert response.status_code == 200 and "is used up" in response.text
+    entry.refresh_from_db()
+    assert entry.duration_seconds == 3600
+
+
+def test_deleting_a_draft_line_in_the_admin_releases_its_time_with_history(alice_client, alice):
+    entry = TimeEntryFactory(hourly_rate=Decimal("100"))
+    invoice = invoicing.create_invoice(client=entry.task.client, by=alice)
+    line = invoice.lines.get()
+    response = alice_client.post(url("billing_invoiceline_delete", line.pk), {"post": "yes"})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    invoice.refresh_from_db()
+    assert entry.invoice_line is None and not InvoiceLine.objects.filter(pk=line.pk).exists()
+    assert invoice.total == 0
+    assert entry.history.order_by("-history_date").first().history_user == alice
+    assert Task.objects.get(pk=entry.task_id).payment_status == "unbilled"

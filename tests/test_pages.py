@@ -107,3 +107,14 @@ def test_an_outsider_sees_an_empty_dashboard(client, charlie):
 def test_the_login_page_shows_the_product_name_not_the_host(client):
     text = client.get(reverse("login")).text
     assert "Timetracker" in text and "testserver" not in text
+
+
+def test_a_request_leaves_no_time_zone_behind(client):
+    from django.utils import timezone
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="Staff", time_zone="America/New_York"))
+    before = timezone.get_current_timezone_name()
+    assert client.get("/").status_code == 200
+    assert timezone.get_current_timezone_name() == before != "America/New_York"

@@ -1,8 +1,11 @@
 import itertools
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from timetracker.accounts.models import User
 from timetracker.billing import invoicing
@@ -84,3 +87,45 @@ def test_invoices_made_after_the_demo_continue_its_numbering():
     alice = User.objects.get(username="alice")
     made = invoicing.create_invoice(client=client, by=alice, issue_date=demo_invoice.issue_date)
     assert made.number == demo_invoice.number[:-1] + "2"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 30, 12, 0, tzinfo=UTC),  # the day the README's first command crashed
+        datetime(2027, 1, 31, 23, 30, tzinfo=UTC),
+        datetime(2028, 2, 29, 12, 0, tzinfo=UTC),
+    ],
+    ids=str,
+)
+def test_the_demo_invoice_bills_the_first_two_weeks_of_the_history_whatever_the_day(moment):
+    with time_machine.travel(moment, tick=True), timezone.override(None):
+        call_command("seed_demo", stdout=StringIO())
+    invoice = Invoice.objects.get()
+    first = TimeEntry.objects.filter(task__client=invoice.client).earliest("started_at")
+    assert invoice.status == "sent" and invoice.lines.exists()
+    assert invoice.period_start == first.started_at.date()
+    assert invoice.period_end == invoice.period_start + timedelta(days=13)
+    assert invoice.period_end < invoice.issue_date <= moment.date()
+    # Later time stays unbilled, for the Unbilled page to show.
+    assert TimeEntry.objects.filter(task__client=invoice.client).stopped().billable().unbilled().exists()
+
+
+def test_a_seed_too_small_to_reach_the_invoiced_client_makes_no_invoice():
+    out = StringIO()
+    call_command("seed_demo", entries=0, stdout=out)
+    assert "no invoice" in out.getvalue()
+    assert not Invoice.objects.exists() and User.objects.count() == 3
+    first = counts()
+    call_command("seed_demo", entries=0, stdout=StringIO())
+    assert counts() == first
+
+
+def test_a_seed_that_fails_saves_nothing_and_says_what_failed(monkeypatch):
+    def refuse(**kwargs):
+        raise invoicing.InvoicingError("Acme Corp has no unbilled billable time in that period.")
+
+    monkeypatch.setattr(invoicing, "create_invoice", refuse)
+    with pytest.raises(CommandError, match="no demo data was saved: Acme Corp has no unbilled"):
+        call_command("seed_demo", stdout=StringIO())
+    assert counts() == [0, 0, 0, 0, 0, 0]

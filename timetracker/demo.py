@@ -7,7 +7,7 @@ for a hundred thousand of them.
 
 import random
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
@@ -17,16 +17,18 @@ from django.utils import timezone
 from timetracker.accounts.models import Role, User
 from timetracker.billing import invoicing
 from timetracker.billing.models import ClientSettings, Invoice, Settings
-from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
 from timetracker.buckets.models import Bucket, Recurrence
 from timetracker.clients.models import Client, Project, Site
+from timetracker.tasks import entries as write
+from timetracker.tasks import timer
 from timetracker.tasks.choices import EntrySource, TaskStatus
 from timetracker.tasks.models import Task, TimeEntry
 
 DEMO_PASSWORD = "timetracker"
 DEFAULT_ENTRIES = 240
-BATCH = 5000
+# The demo invoice bills this many days from the start of the history, leaving the rest unbilled.
+INVOICE_DAYS = 14
 
 USERS = [
     ("alice", "Alice", "Anders", Role.ADMIN, "Europe/Amsterdam", None),
@@ -111,9 +113,10 @@ def seed(*, entries=DEFAULT_ENTRIES, today=None, log=print):
         # Bulk inserts bypass the timer, so record the threshold alerts the time has crossed.
         for bucket in buckets.values():
             usage.record_alerts(bucket, day=today)
+    billed = f"invoice {invoice.number}" if invoice else "no invoice (no Acme Corp time to bill)"
     log(
         f"Demo data ready: {len(users)} users, {len(clients)} clients, {len(tasks)} tasks, "
-        f"{TimeEntry.objects.count()} entries ({created} new), invoice {invoice.number}. "
+        f"{TimeEntry.objects.count()} entries ({created} new), {billed}. "
         f'Log in as "alice" with password "{DEMO_PASSWORD}".'
     )
     return created
@@ -237,86 +240,76 @@ def _tasks(clients, buckets, users):
 
 
 def _entries(users, tasks, settings, wanted, today):
-    """Add entries until the demo users have `wanted` of them; each user works weekdays, back from yesterday."""
+    """Add entries until the demo users have `wanted` of them; each user works weekdays, back from yesterday.
+
+    They go in through the write path's bulk form, which rounds, rates and prices them as the timer would."""
     demo_users = list(users.values())
     existing = TimeEntry.objects.filter(user__in=demo_users).count()
     missing = wanted - existing
     if missing <= 0:
         return 0
-    rng = random.Random(existing)
-    policies, rates = {}, {}
+    return write.record_many(_history(demo_users, tasks, missing, today, random.Random(existing)))
+
+
+def _history(demo_users, tasks, missing, today, rng):
     per_user = -(-missing // len(demo_users))
-    created = 0
-    batch = []
+    made = 0
     for user in demo_users:
         tz = zoneinfo.ZoneInfo(user.time_zone)
-        oldest = (
+        first = (
             TimeEntry.objects.filter(user=user).order_by("started_at").values_list("started_at", flat=True)
         )
-        first = oldest.first()
+        first = first.first()
         # Continue further back in time than anything already there, so entries never overlap.
         day = (first.astimezone(tz).date() if first else today) - timedelta(days=1)
         count = 0
-        while count < per_user and created + len(batch) < missing:
+        while count < per_user and made < missing:
             if day.weekday() < 5:
                 moment = datetime.combine(day, time(9, rng.choice([0, 15, 30])), tzinfo=tz)
                 for _ in range(rng.randint(3, 6)):
-                    task = rng.choice(tasks)
                     worked = timedelta(minutes=rng.randint(8, 150), seconds=rng.randint(0, 59))
-                    batch.append(_entry(user, task, moment, worked, settings, policies, rates, rng))
+                    yield _entry(user, rng.choice(tasks), moment, worked, rng)
                     moment += worked + timedelta(minutes=rng.choice([0, 5, 10, 30]))
                     count += 1
-                    if count >= per_user or created + len(batch) >= missing:
+                    made += 1
+                    if count >= per_user or made >= missing:
                         break
             day -= timedelta(days=1)
-            if len(batch) >= BATCH:
-                TimeEntry.objects.bulk_create(batch)
-                created += len(batch)
-                batch = []
-    TimeEntry.objects.bulk_create(batch)
-    return created + len(batch)
 
 
-def _entry(user, task, started, worked, settings, policies, rates, rng):
-    if task.client_id not in policies:
-        policies[task.client_id] = settings.for_client(task.client).rounding_policy()
-    if (task.pk, user.pk) not in rates:
-        rates[task.pk, user.pk] = resolve_rate(task=task, user=user, settings=settings)
-    rate, source = rates[task.pk, user.pk]
-    entry = TimeEntry(
+def _entry(user, task, started, worked, rng):
+    return TimeEntry(
         task=task,
         user=user,
         recorded_by=user,
-        started_at=started.astimezone(zoneinfo.ZoneInfo("UTC")),
-        ended_at=(started + worked).astimezone(zoneinfo.ZoneInfo("UTC")),
+        started_at=started.astimezone(UTC),
+        ended_at=(started + worked).astimezone(UTC),
         billable=task.billable,
-        hourly_rate=rate,
-        rate_source=source,
         description=rng.choice(DESCRIPTIONS),
         source=EntrySource.TIMER if rng.random() < 0.8 else EntrySource.MANUAL,
     )
-    entry.compute(policy=policies[task.client_id])
-    return entry
 
 
 def _running_timer(user, tasks):
-    if TimeEntry.objects.running().filter(user=user).exists():
-        return
-    task = tasks[3]
-    TimeEntry.objects.create(
-        task=task, user=user, recorded_by=user, started_at=timezone.now() - timedelta(minutes=42)
-    )
-    Task.objects.filter(pk=task.pk).update(status=TaskStatus.WORKING)
+    """Bob's timer runs on a task whose bucket has no hard stop, however much history was seeded."""
+    if not TimeEntry.objects.running().filter(user=user).exists():
+        timer.start(user=user, task=tasks[0], now=timezone.now() - timedelta(minutes=42))
 
 
 def _invoice(client, author, today):
-    """Bill the client's time of last month through the real invoicing process, once, and send it."""
-    month_end = today.replace(day=1) - timedelta(days=1)
-    month_start = month_end.replace(day=1)
-    existing = Invoice.objects.filter(client=client, period_start=month_start).first()
+    """Bill the client's first two weeks of demo time through the real invoicing process, once, and send it.
+
+    The slice is taken from the entries, never from the calendar: "last month" is out of the history's reach
+    from about the 27th on, and a seed that cannot invoice leaves no demo at all."""
+    existing = Invoice.objects.filter(client=client).order_by("pk").first()
     if existing:
         return existing
-    invoice = invoicing.create_invoice(
-        client=client, by=author, start=month_start, end=month_end, issue_date=today.replace(day=1)
-    )
+    first = invoicing.billable_entries(client=client).first()
+    if first is None:
+        return None  # so few entries were asked for that none of them is the client's
+    # The same local calendar as billable_entries uses to bound the period, so the first entry is inside it.
+    start = timezone.localdate(first.started_at)
+    end = max(start, min(start + timedelta(days=INVOICE_DAYS - 1), today))
+    issue_date = max(end, min(end + timedelta(days=1), today))
+    invoice = invoicing.create_invoice(client=client, by=author, start=start, end=end, issue_date=issue_date)
     return invoicing.send(invoice, by=author)

@@ -1,27 +1,40 @@
 """One settings module for every environment, driven by environment variables.
 
-Development and tests need none of them: SQLite next to manage.py, DEBUG off unless asked for.
-Production sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (PostgreSQL).
+Development needs none of them (scripts/dev turns DEBUG on); with DEBUG off a SECRET_KEY is required, so the test
+run brings a throwaway one (tests/settings.py). Production sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL
+(PostgreSQL), and the HTTPS switches below; docs/operations.md lists them.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def envbool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    # A typo such as SECURE_SSL_REDIRECT=ture must not quietly mean "off".
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}.")
 
 
 def envint(name, default):
-    return int(os.environ.get(name, default))
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def envlist(name, default=""):
@@ -29,8 +42,18 @@ def envlist(name, default=""):
 
 
 DEBUG = envbool("DEBUG")
-# The fallback is for development and tests only; its prefix makes `check --deploy` flag it in production.
-SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-dev-only-key-set-SECRET_KEY-in-production")
+# This key is public (it is in the repository), so anyone could sign sessions and reset links with it: only a
+# DEBUG run may fall back to it, and a production that forgot SECRET_KEY refuses to start instead.
+DEVELOPMENT_SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set (or is the public development key) and DEBUG is off: set SECRET_KEY to a long "
+            "random value, e.g. the output of python -c 'import secrets; print(secrets.token_urlsafe(50))', "
+            "or set DEBUG=1 for development."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = os.environ.get("SITE_NAME", "Timetracker")
@@ -154,6 +177,38 @@ SECURE_CSP = {
 }
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES")
+# HTTPS switches, all off by default so development over plain HTTP keeps working; production behind TLS turns
+# them on and `manage.py check --deploy` is then clean. HSTS is sticky in browsers: start with a short value.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
+# Behind one reverse proxy that terminates TLS, the proxy says which scheme the browser used and which address
+# it came from. Only trust these headers when such a proxy sets them: otherwise any client could forge them.
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY")
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Failed sign-ins and bad API keys lock an account or a client address for a while (accounts/throttle.py).
+# An office shares one address, so the address limit is higher than the one for a single account.
+THROTTLES = {
+    "login_account": {"limit": 5, "seconds": 15 * 60},
+    "login_address": {"limit": 20, "seconds": 15 * 60},
+    "api_key_address": {"limit": 10, "seconds": 5 * 60},
+}
+# The throttle counts live in the cache. Process memory is enough for one process; several workers must share
+# a cache, or each counts its own failures and an attacker gets that many more tries: CACHE_BACKEND=database
+# (after `manage.py createcachetable`).
+CACHE_BACKENDS = {
+    "memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "timetracker_cache"},
+}
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "memory").strip() or "memory"
+if CACHE_BACKEND not in CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"CACHE_BACKEND must be one of {', '.join(CACHE_BACKENDS)}, not {CACHE_BACKEND!r}."
+    )
+CACHES = {"default": CACHE_BACKENDS[CACHE_BACKEND]}
 
 MAILERS = {
     "default": {
@@ -178,7 +233,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["timetracker.api.permissions.HasRole"],
     "DEFAULT_PAGINATION_CLASS": "timetracker.api.pagination.PerPagePagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's parser, with a too deeply nested body as a 400 (Python's json raises RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["timetracker.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "timetracker.api.errors.handle",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -193,7 +249,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "TaskStatusEnum": "timetracker.tasks.choices.TaskStatus",
+        # Values only: the task serializers document their choices inline, without labels, and a name keyed
+        # to (value, label) pairs would not match them (`check --deploy` then warns about "Status298Enum").
+        "TaskStatusEnum": ["not_started", "working", "paused", "completed"],
         "PaymentStatusEnum": "timetracker.billing.choices.PaymentStatus",
         "InvoiceStatusEnum": [
             s

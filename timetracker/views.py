@@ -10,8 +10,8 @@ from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket, BucketAlert
 from timetracker.buckets.usage import usage_many
 from timetracker.clients.models import Client
-from timetracker.clients.overview import local_midnight, week_start
 from timetracker.lib.charts import bars
+from timetracker.lib.dates import day_bounds, local_midnight, localdate, week_bounds
 from timetracker.lib.durations import format_duration
 from timetracker.tasks.models import Task, TimeEntry
 
@@ -22,10 +22,11 @@ def dashboard(request):
     user = request.user
     settings = Settings.load()
     entries = TimeEntry.objects.for_user(user)
-    today = timezone.localdate()
-    day_start = local_midnight(today)
-    tomorrow = day_start + timedelta(days=1)
-    week_from = week_start(today, int(settings.week_start))
+    today = localdate()
+    # Both ends from dates: where a DST jump skips midnight the day starts at 01:00, and one day on from
+    # that is 01:00 tomorrow, not tomorrow's midnight.
+    day_start, tomorrow = day_bounds(today)
+    week_from = week_bounds(today, int(settings.week_start))[0]
     mine = entries.filter(user=user)
     ctx = {
         "client_count": Client.objects.for_user(user).active().count(),
@@ -64,9 +65,7 @@ def _buckets_at_risk(limit=6):
 
 def _unbilled_per_client(entries, settings, limit=8):
     rows = list(
-        entries.stopped()
-        .billable()
-        .unbilled()
+        entries.unbilled_billable()
         .values("task__client", "task__client__name")
         .annotate(amount=Coalesce(Sum("amount"), Decimal("0")), seconds=Sum("rounded_seconds"))
         .order_by("-amount")[:limit]

@@ -230,3 +230,12 @@ def test_draft_and_canceled_invoices_take_no_payments(api_dana, acme):
     assert api_dana.post(url, {"amount": "10"}, format="json").status_code == 409
     assert api_dana.get(f"/api/v1/invoices/{draft.pk}").json()["status"] == "canceled"
     assert not Payment.objects.exists()
+
+
+def test_a_payment_dated_in_the_future_is_refused_as_on_the_page(api_dana, acme):
+    invoice = _sent_invoice(api_dana, acme)
+    body = {"amount": "50", "paid_on": "2026-12-01"}  # the steady clock's today is 2026-11-18
+    response = api_dana.post(f"/api/v1/invoices/{invoice.pk}/payments", body, format="json")
+    assert response.status_code == 422
+    assert "cannot be received in the future" in response.json()["error"]["message"]
+    assert not Payment.objects.exists()

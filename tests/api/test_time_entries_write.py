@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.api.conftest import client_for
 from tests.factories import BucketFactory, ProjectFactory, TaskFactory, TimeEntryFactory
+from timetracker.billing import invoicing
 from timetracker.tasks.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
@@ -192,8 +193,7 @@ def test_patch_refuses_less_than_a_minute(api_bob, entry):
 
 
 def test_invoiced_entries_cannot_change_or_go(api_alice, entry):
-    entry.billed_elsewhere = "EXT-7"
-    entry.save()
+    invoicing.mark_invoiced([entry], reference="EXT-7")
     assert (
         "invoiced"
         in fail(api_alice.patch(f"{URL}/{entry.pk}", {"description": "x"}, format="json"), 409)["message"]
@@ -263,3 +263,10 @@ def test_time_created_through_the_api_completes_a_new_task(api_bob, bob):
     assert api_bob.post("/api/v1/time-entries", body, format="json").status_code == 201
     task.refresh_from_db()
     assert task.status == "completed"
+
+
+def test_an_invoiced_entry_is_a_409_whatever_the_body_says(api_alice, entry):
+    invoicing.mark_invoiced([entry], reference="EXT-8")
+    for body in ({"ended_at": entry.started_at.isoformat()}, {"task_id": 999999}, {"hourly_rate": "1.00"}):
+        response = api_alice.patch(f"{URL}/{entry.pk}", body, format="json")
+        assert response.status_code == 409, (body, response.content)

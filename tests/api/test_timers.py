@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import BucketFactory, ClientFactory, TaskFactory, TimeEntryFactory, UserFactory
-from timetracker.tasks.models import TimeEntry
+from timetracker.tasks.models import TimeEntry, write_path
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,8 @@ def test_start_pause_resume_and_stop_a_timer(api_bob, bob):
     assert resumed.status_code == 200 and resumed.json()["paused"] is False
 
     # Two minutes ago, so the stop has a whole minute to submit.
-    TimeEntry.objects.filter(pk=entry.pk).update(started_at=timezone.now() - timedelta(minutes=2))
+    with write_path():
+        TimeEntry.objects.filter(pk=entry.pk).update(started_at=timezone.now() - timedelta(minutes=2))
     stopped = api_bob.post(f"/api/v1/tasks/{task.pk}/stop")
     assert stopped.status_code == 200 and stopped.json()["ended_at"]
     entry.refresh_from_db()
@@ -119,7 +120,8 @@ def test_stop_all_stops_what_it_may_and_reports_the_too_short(api_dana, api_bob,
 
 def test_the_active_list_takes_a_fixed_number_of_queries(api_dana):
     def count(rows):
-        TimeEntry.objects.update(ended_at=timezone.now())
+        with write_path():
+            TimeEntry.objects.update(ended_at=timezone.now())
         for _ in range(rows):
             running(UserFactory(role="Staff"), TaskFactory(), minutes_ago=5)
         with CaptureQueriesContext(connection) as queries:
@@ -128,3 +130,11 @@ def test_the_active_list_takes_a_fixed_number_of_queries(api_dana):
 
     count(1)
     assert count(3) == count(20)
+
+
+def test_a_manager_who_stops_someone_elses_timer_is_named_in_its_history(api_dana, dana, bob):
+    entry = running(bob, TaskFactory(), minutes_ago=30)
+    assert api_dana.post("/api/v1/timers/stop-all").status_code == 200
+    entry.refresh_from_db()
+    assert not entry.is_running
+    assert entry.history.order_by("-history_date").first().history_user == dana

@@ -9,6 +9,7 @@ from timetracker.billing import invoicing
 from timetracker.billing.invoicing import InvoicingError
 from timetracker.billing.models import Invoice, InvoiceSequence, Settings
 from timetracker.lib.rounding import RoundingPolicy
+from timetracker.tasks import entries
 from timetracker.tasks.models import Task, TimeEntry
 
 pytestmark = pytest.mark.django_db
@@ -261,6 +262,6 @@ def test_invoiced_entries_refuse_edits_and_deletes(acme, bob):
     billed = entry(acme, minutes=60, user=bob)
     invoicing.create_invoice(client=acme, by=bob)
     task = Task.objects.get(pk=billed.task_id)
-    with pytest.raises(ValueError, match="invoiced time"):
-        task.delete_with_time(by=bob)
+    with pytest.raises(entries.Locked, match="invoiced time"):
+        entries.remove_task(task, by=bob)
     assert "payment_status" in task.locked_fields(bob)[0]

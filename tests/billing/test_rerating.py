@@ -19,6 +19,7 @@ from tests.factories import (
 )
 from timetracker.billing import rerating
 from timetracker.lib.rounding import RoundingPolicy
+from timetracker.tasks import entries
 from timetracker.tasks.choices import RateSource
 from timetracker.tasks.models import TimeEntry
 
@@ -146,8 +147,7 @@ def test_apply_changes_exactly_those_keeps_the_billed_time_and_writes_history(ac
 
 def test_apply_refuses_when_an_entry_was_invoiced_since_the_preview(acme):
     summary = rerating.preview(entries=TimeEntry.objects.all())
-    acme.seven.invoice_line = InvoiceLineFactory()
-    acme.seven.save()
+    entries.set_billing([acme.seven], invoice_line=InvoiceLineFactory())
 
     with pytest.raises(ValueError, match=r"^1 entry changed since the preview .*; preview again\.$"):
         rerating.apply(entries=TimeEntry.objects.all(), expected_count=summary.entries_changed)

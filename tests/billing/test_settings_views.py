@@ -141,7 +141,11 @@ def test_only_admins_open_the_global_settings(client, user, request):
         ),
         ({"currency_code": "U$"}, "currency_code", 'Currency code "U$" is not valid'),
         ({"tax_rate": "150"}, "tax_rate", "Tax rate (%) must be between 0 and 100."),
-        ({"payment_terms_days": "-3"}, "payment_terms_days", "Payment terms (days) cannot be negative."),
+        (
+            {"payment_terms_days": "-3"},
+            "payment_terms_days",
+            "Payment terms (days) must be between 0 and 365.",
+        ),
     ],
 )
 def test_bad_settings_are_explained_and_nothing_is_saved(alice_client, changes, field, message):

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.factories import BucketFactory, ClientFactory, SiteFactory, TimeEntryFactory
 from timetracker.billing.models import Settings
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import Task, TimeEntry, write_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,9 +80,11 @@ def test_the_whole_timer_loop_in_a_real_browser(live_server, log_in, bob, agency
     expect(dialog.get_by_role("button", name="Stop and Submit")).to_be_visible()
 
     # 37 minutes pass.
-    TimeEntry.objects.filter(pk=entry.pk).update(
-        started_at=timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=37), paused_seconds=0
-    )
+    with write_path():
+        TimeEntry.objects.filter(pk=entry.pk).update(
+            started_at=timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=37),
+            paused_seconds=0,
+        )
     dialog.get_by_role("button", name="Stop and Submit").click()
     expect(dialog).to_contain_text("Submitted")
     entry.refresh_from_db()

@@ -17,7 +17,7 @@ from timetracker.buckets.usage import (
     usage_history,
     used_seconds,
 )
-from timetracker.tasks.models import TimeEntry
+from timetracker.tasks.models import TimeEntry, write_path
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,8 @@ def test_a_bucket_that_does_not_renew_counts_all_its_time():
 def test_usage_counts_the_rounded_time():
     bucket = BucketFactory(start_date=date(2026, 1, 1))
     entry = log(bucket, datetime(2026, 1, 5, 9), hours=0.5)
-    TimeEntry.objects.filter(pk=entry.pk).update(rounded_seconds=HOUR)
+    with write_path():
+        TimeEntry.objects.filter(pk=entry.pk).update(rounded_seconds=HOUR)
     assert usage(bucket, day=date(2026, 1, 5)).used_seconds == HOUR
 
 
@@ -197,7 +198,8 @@ def test_running_entries_are_not_counted():
     log(bucket, datetime(2026, 1, 5, 9), hours=1)
     running = log(bucket, datetime(2026, 1, 6, 9), ended_at=None)
     # Give the running entry a duration, so only its running state can keep it out.
-    TimeEntry.objects.filter(pk=running.pk).update(rounded_seconds=5 * HOUR)
+    with write_path():
+        TimeEntry.objects.filter(pk=running.pk).update(rounded_seconds=5 * HOUR)
     period = period_at(bucket, date(2026, 1, 6))
     assert used_seconds(bucket, period) == 1 * HOUR
     assert usage(bucket, day=date(2026, 1, 6)).used_seconds == 1 * HOUR

@@ -291,18 +291,31 @@ def test_deleting_a_bucket_with_time_archives_it(alice_client, acme):
     response = alice_client.post(url, follow=True)
     bucket.refresh_from_db()
     assert bucket.is_archived
-    assert "has tracked time, so it was archived instead of deleted" in messages_of(response)
+    assert "is used by 1 task, so it was archived instead of deleted" in messages_of(response)
     assert response.context["rows"] == []  # archived buckets leave the list
 
 
-def test_deleting_a_bucket_without_time_deletes_it_and_frees_its_tasks(alice_client, acme):
+def test_deleting_a_bucket_with_tasks_but_no_time_archives_it_and_keeps_its_tasks(alice_client, acme):
     bucket = monthly(acme)
     task = TaskFactory(bucket=bucket, client=acme)
-    response = alice_client.post(reverse("buckets:delete", args=[bucket.pk]), follow=True)
-    assert not Bucket.objects.filter(pk=bucket.pk).exists()
+    url = reverse("buckets:delete", args=[bucket.pk])
+    assert "1 task uses this bucket" in alice_client.get(url).text
+    response = alice_client.post(url, follow=True)
+    bucket.refresh_from_db()
     task.refresh_from_db()
-    assert task.bucket is None
-    assert 'Deleted "Acme care". Its one task had no time on it and stays' in messages_of(response)
+    assert bucket.is_archived and task.bucket == bucket
+    assert '"Acme care" is used by 1 task, so it was archived' in messages_of(response)
+
+
+def test_deleting_an_archived_bucket_with_tasks_keeps_it_archived(alice_client, acme):
+    bucket = monthly(acme)
+    TaskFactory(bucket=bucket, client=acme)
+    bucket.archive()
+    url = reverse("buckets:delete", args=[bucket.pk])
+    assert "is already archived and stays so" in alice_client.get(url).text
+    response = alice_client.post(url, follow=True)
+    assert Bucket.objects.get(pk=bucket.pk).is_archived
+    assert "stays archived" in messages_of(response)
 
 
 def test_deleting_an_unused_bucket(alice_client, acme):

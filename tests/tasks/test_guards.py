@@ -17,7 +17,7 @@ from tests.factories import (
 )
 from timetracker.tasks import timer, timesheet
 from timetracker.tasks.choices import TaskStatus
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import Task, TimeEntry, write_path
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -131,7 +131,8 @@ def test_a_forged_form_count_creates_no_entries(bob_client, bob):
 
 def test_an_edit_must_leave_a_minute_of_work_after_the_pause(bob_client, bob):
     entry = TimeEntryFactory(user=bob, worked=timedelta(hours=2))
-    TimeEntry.objects.filter(pk=entry.pk).update(paused_seconds=90 * 60)
+    with write_path():
+        TimeEntry.objects.filter(pk=entry.pk).update(paused_seconds=90 * 60)
     entry.refresh_from_db()
     start = timezone.localtime(entry.started_at)
     data = entry_form(

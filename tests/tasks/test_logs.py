@@ -15,7 +15,7 @@ from tests.factories import (
     TaskFactory,
     TimeEntryFactory,
 )
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import Task, TimeEntry, write_path
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -58,9 +58,10 @@ def test_filters_narrow_the_tasks_and_their_totals(bob_client, bob):
     TimeEntryFactory(task=internal, user=bob, billable=False)
     TimeEntryFactory(task=TaskFactory(title="Elsewhere", client=other), user=bob)
     old = TimeEntryFactory(task=TaskFactory(title="Last year", client=acme), user=bob)
-    TimeEntry.objects.filter(pk=old.pk).update(
-        started_at=old.started_at - timedelta(days=400), ended_at=old.ended_at - timedelta(days=400)
-    )
+    with write_path():
+        TimeEntry.objects.filter(pk=old.pk).update(
+            started_at=old.started_at - timedelta(days=400), ended_at=old.ended_at - timedelta(days=400)
+        )
 
     assert sorted(rows(bob_client.get(URL, {"client": acme.pk}))) == [
         "Billable work",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from tests.concurrency import run_together
 from tests.factories import ClientFactory, TaskFactory, UserFactory
 from timetracker.tasks import timer
-from timetracker.tasks.models import TimeEntry
+from timetracker.tasks.models import TimeEntry, write_path
 
 
 def test_the_suite_runs_on_the_database_it_was_asked_for(db):
@@ -23,9 +23,7 @@ def test_two_simultaneous_inserts_of_a_running_entry_leave_exactly_one():
     user = UserFactory(role="Staff")
     tasks = TaskFactory.create_batch(2)
     # Straight inserts, past every Python check: only the partial unique index stands in the way.
-    results = run_together(
-        2, lambda i: TimeEntry.objects.create(task=tasks[i], user=user, started_at=timezone.now())
-    )
+    results = run_together(2, lambda i: _insert_running(task=tasks[i], user=user))
     assert sorted(type(result).__name__ for result in results) == ["IntegrityError", "TimeEntry"]
     assert TimeEntry.objects.running().filter(user=user).count() == 1
 
@@ -56,3 +54,8 @@ def test_two_people_clicking_start_at_once_never_get_a_server_error():
 
     assert run_together(3, click_start) == [200, 200, 200]
     assert TimeEntry.objects.running().filter(user=user).count() == 1
+
+
+def _insert_running(**fields):
+    with write_path():
+        return TimeEntry.objects.create(started_at=timezone.now(), **fields)

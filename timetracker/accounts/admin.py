@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from timetracker.accounts.models import ApiKey, User
+from timetracker.accounts.forms import AdminLoginForm
+from timetracker.accounts.models import ApiKey, OnceToken, User
 
 
 @admin.register(User)
@@ -32,4 +33,24 @@ class ApiKeyAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
     def has_add_permission(self, request):
+        return False
+
+
+# The admin's own login page is throttled like the site's (accounts/throttle.py).
+admin.site.login_form = AdminLoginForm
+
+
+@admin.register(OnceToken)
+class OnceTokenAdmin(admin.ModelAdmin):
+    """Read-only: tokens are written by the forms they protect, in the same transaction as their work."""
+
+    list_display = ["token", "user", "created_at"]
+    search_fields = ["token", "user__username"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -10,12 +10,16 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
-            timezone.deactivate()
-        return self.get_response(request)
+        # override() puts back whatever was active before: a worker thread must not carry one user's zone
+        # into the next request or task it runs.
+        with timezone.override(self._zone(getattr(request, "user", None))):
+            return self.get_response(request)
+
+    @staticmethod
+    def _zone(user):
+        if user is None or not user.is_authenticated:
+            return None
+        try:
+            return zoneinfo.ZoneInfo(user.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None

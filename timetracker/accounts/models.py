@@ -117,3 +117,20 @@ class ApiKey(models.Model):
         if key:
             cls.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         return key
+
+
+class OnceToken(models.Model):
+    """A form's one-time token, stored in the same transaction as what the form wrote (accounts.once).
+
+    The unique (user, token) pair is what stops a double submit: a second insert fails in every process, even
+    while the first is still uncommitted (PostgreSQL makes it wait for the first to finish)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="once_token_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.token}"

@@ -23,13 +23,14 @@ from timetracker.api.base import ApiMixin, ApiView
 from timetracker.api.error_serializers import ErrorSerializer
 from timetracker.api.errors import BadFilter, Conflict, Unprocessable
 from timetracker.api.permissions import IsManager
+from timetracker.api.work_serializers import id_field
 from timetracker.billing import invoicing
 from timetracker.billing.choices import Grouping, PaymentStatus, RoundingScope
 from timetracker.billing.invoice_views import _derived_status_q
 from timetracker.billing.models import Invoice
 from timetracker.clients.models import Client, Project
+from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR, check_supported
 from timetracker.lib.durations import format_duration
-from timetracker.tasks.forms import FIRST_YEAR, LAST_YEAR
 
 # The error shape (errors.py), as one schema component other API modules name the same way. ----------------
 
@@ -70,8 +71,11 @@ def _id_param(request, name, queryset):
 
 
 def _supported(value):
-    if value and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise serializers.ValidationError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    if value:
+        try:
+            check_supported(value)
+        except ValueError as problem:
+            raise serializers.ValidationError(str(problem)) from None
     return value
 
 
@@ -108,6 +112,8 @@ class InvoiceLineSerializer(serializers.Serializer):
 
 
 INVOICE_STATUSES = [s for s in PaymentStatus.values if s != PaymentStatus.UNBILLED]
+# More entries than this on one invoice is a mistake, not a preview.
+MAX_PREVIEWED = 100_000
 MONEY = {"max_digits": 12, "decimal_places": 2, "read_only": True}
 
 
@@ -152,16 +158,17 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
 
 class InvoiceCreateSerializer(serializers.Serializer):
-    client_id = serializers.IntegerField()
+    client_id = id_field()
     start = serializers.DateField(required=False, allow_null=True, validators=[_supported])
     end = serializers.DateField(required=False, allow_null=True, validators=[_supported])
-    project_id = serializers.IntegerField(required=False, allow_null=True)
+    project_id = id_field(required=False, allow_null=True)
     grouping = serializers.ChoiceField(choices=Grouping.choices, default=Grouping.TASK)
     rounding = serializers.ChoiceField(choices=RoundingScope.choices, default=RoundingScope.ENTRY)
     expected_entry_ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=id_field(),
         required=False,
         allow_null=True,
+        max_length=MAX_PREVIEWED,
         help_text="The entries you previewed: if the unbilled time changed since, nothing is made (409).",
     )
     issue_date = serializers.DateField(required=False, allow_null=True, validators=[_supported])

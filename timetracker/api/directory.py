@@ -37,7 +37,6 @@ from timetracker.buckets.models import Bucket
 from timetracker.buckets.usage import usage_many
 from timetracker.clients.models import Client, Project, Site
 from timetracker.clients.overview import with_figures
-from timetracker.tasks.forms import supported_date
 
 
 class ManagersWrite(permissions.BasePermission):
@@ -275,7 +274,6 @@ class BucketViews(DirectoryView):
         body.is_valid(raise_exception=True)
         bucket = instance or Bucket()
         form = BucketForm(bucket_form_data(bucket, body.validated_data), instance=bucket)
-        form.fields["start_date"].validators.append(supported_date)
         if not form.is_valid():
             fields = {"client_ids" if k == "clients" else k: list(v) for k, v in form.errors.items()}
             fields["non_field_errors"] = fields.pop("__all__", [])
@@ -312,15 +310,10 @@ class BucketDetailView(BucketViews):
 
     @extend_schema(
         responses=with_errors({204: None}, 404),
-        description="Deletes the bucket, or archives it when tasks draw on it (its history stays whole).",
+        description="Deletes the bucket, or archives it when tasks use it (as the page does).",
     )
     def delete(self, request, pk):
-        bucket = self.get_object()
-        if bucket.tasks.exists():
-            if not bucket.is_archived:
-                bucket.archive()
-        else:
-            bucket.delete()
+        self.get_object().remove()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

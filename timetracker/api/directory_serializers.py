@@ -2,6 +2,7 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,6 +13,19 @@ from timetracker.clients.models import Client, Project, Site
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 HUNDREDTH = Decimal("0.01")
+
+
+def model_bounds(model, name):
+    """The model field's bounds with the model's own messages, so the API refuses what the page refuses, alike.
+
+    (A ModelSerializer turns them into min_value/max_value, but with DRF's wording.)"""
+    kwargs = {"error_messages": {}}
+    for validator in model._meta.get_field(name).validators:
+        for key, kind in (("min_value", MinValueValidator), ("max_value", MaxValueValidator)):
+            if isinstance(validator, kind):
+                kwargs[key] = validator.limit_value
+                kwargs["error_messages"][key] = validator.message
+    return kwargs
 
 
 def hours(seconds):
@@ -62,7 +76,7 @@ class ClientSerializer(RatesHidden, FiguresMixin, serializers.ModelSerializer):
             "unbilled_amount",
         ]
         read_only_fields = ["created_at"]
-        extra_kwargs = {"hourly_rate": {"min_value": 0}}
+        extra_kwargs = {"hourly_rate": model_bounds(Client, "hourly_rate")}
 
 
 class ClientScoped(serializers.ModelSerializer):
@@ -117,7 +131,10 @@ class ProjectSerializer(RatesHidden, ClientScoped):
     class Meta:
         model = Project
         fields = ["id", "client_id", "name", "code", "hourly_rate", "budget_hours", "billable", "archived"]
-        extra_kwargs = {"hourly_rate": {"min_value": 0}, "budget_hours": {"min_value": 0}}
+        extra_kwargs = {
+            "hourly_rate": model_bounds(Project, "hourly_rate"),
+            "budget_hours": model_bounds(Project, "budget_hours"),
+        }
 
 
 class PeriodSerializer(serializers.Serializer):

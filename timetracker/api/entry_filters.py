@@ -14,7 +14,7 @@ from timetracker.api.errors import BadFilter
 from timetracker.billing.models import Settings
 from timetracker.clients.models import Client, Project
 from timetracker.lib.periods import resolve_period
-from timetracker.tasks.models import Task
+from timetracker.tasks.models import UNBILLED, Task
 
 PAGING = ("page", "per_page")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -28,9 +28,9 @@ SORTS = {
 }
 STATES = {
     "all": Q(),
-    "open": Q(billable=True, invoice_line__isnull=True, billed_elsewhere=""),
+    "open": Q(billable=True) & UNBILLED,
     "non_billable": Q(billable=False),
-    "invoiced": ~Q(invoice_line__isnull=True, billed_elsewhere=""),
+    "invoiced": ~UNBILLED,
 }
 ALIASES = {"contact_id": "client_id", "date_start": "from_date", "date_end": "to_date"}
 
@@ -96,15 +96,37 @@ def _value(params, name):
     return values.pop() if values else None
 
 
-def _id(params, name, model, label, queryset=None):
+def visible_users(user):
+    """The users whose time `user` may see (TimeEntry.objects.for_user): everyone for Managers, else themselves."""
+    return User.objects.all() if user.sees_everyone else User.objects.filter(pk=user.pk)
+
+
+def scoped_id(params, name, label, visible):
+    """The id given as `name`, if `visible` (what the key may see) holds it.
+
+    An id the key may not see answers exactly as one that does not exist, the same 400 with the same words,
+    so a filter never tells a key whether someone else's task or user exists."""
     raw = _value(params, name)
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdecimal()) or not 0 < int(raw) < 2**31:
         raise BadFilter(f'{name} must be a positive whole number, not "{raw}".')
-    if not (queryset if queryset is not None else model.objects).filter(pk=int(raw)).exists():
+    if not visible.filter(pk=int(raw)).exists():
         raise BadFilter(f"{name}: there is no {label} {raw}.")
     return int(raw)
+
+
+# The id filters of the time-entries list, unbilled time and the reports summary: one behaviour for all three.
+def client_id(params, user):
+    return scoped_id(params, "client_id", "client", Client.objects.for_user(user))
+
+
+def project_id(params, user):
+    return scoped_id(params, "project_id", "project", Project.objects.for_user(user))
+
+
+def user_id(params, user):
+    return scoped_id(params, "user_id", "user", visible_users(user))
 
 
 def _bool(params, name):
@@ -140,10 +162,10 @@ def _day(params, name, tz):
 
 
 def scope_ids(entries, params, user):
-    """task_id, project_id, client_id (contact_id): each must name something that exists."""
-    task = _id(params, "task_id", Task, "task", Task.objects.for_user(user))
-    project = _id(params, "project_id", Project, "project")
-    client = _id(params, "client_id", Client, "client")
+    """task_id, project_id, client_id (contact_id): each must name something the key may see."""
+    task = scoped_id(params, "task_id", "task", Task.objects.for_user(user))
+    project = project_id(params, user)
+    client = client_id(params, user)
     if task:
         entries = entries.filter(task_id=task)
     if project:
@@ -158,8 +180,8 @@ def apply(entries, params, *, user):
     refuse_unknown(params, LIST_NAMES)
     tz = timezone.get_current_timezone()
     entries = scope_ids(entries, params, user)
-    if (user_id := _id(params, "user_id", User, "user")) is not None:
-        entries = entries.filter(user_id=user_id)
+    if (owner := user_id(params, user)) is not None:
+        entries = entries.filter(user_id=owner)
     if (billable := _bool(params, "billable")) is not None:
         entries = entries.filter(billable=billable)
     start, end = _day(params, "from_date", tz), _day(params, "to_date", tz)

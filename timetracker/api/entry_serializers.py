@@ -1,23 +1,19 @@
 """Serializers for /api/v1/time-entries: the entry as the API shows it, the two create forms, edits, notes."""
 
-from datetime import datetime, time, timedelta
+from datetime import time
 from decimal import Decimal
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from timetracker.api.error_serializers import ErrorSerializer
+from timetracker.lib import dates
+from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR
 from timetracker.lib.durations import MAX_SECONDS, format_duration
+from timetracker.tasks import entries
 
-FIRST_YEAR, LAST_YEAR = 1970, 2999
 MAX_RATE = Decimal("99999.99")
-ONE_MINUTE = timedelta(minutes=1)
-
-
-def floor_minute(moment):
-    return moment.replace(second=0, microsecond=0)
 
 
 # --- errors ---------------------------------------------------------------------------------------------
@@ -130,23 +126,19 @@ def _moment_field(help_text):
 
 
 def check_year(moment, field):
-    if not FIRST_YEAR <= timezone.localtime(moment).year <= LAST_YEAR:
-        raise serializers.ValidationError({field: [f"Choose a time between {FIRST_YEAR} and {LAST_YEAR}."]})
+    try:
+        dates.check_supported(moment, "time")
+    except ValueError as error:
+        raise serializers.ValidationError({field: [str(error)]}) from None
 
 
 def check_worked(started_at, ended_at, paused, field):
-    """Floor to minutes; the end must follow the start with at least a minute of work in between."""
-    started_at, ended_at = floor_minute(started_at), floor_minute(ended_at)
-    if ended_at <= started_at:
-        raise serializers.ValidationError({field: ["ended_at must be at least a minute after started_at."]})
-    worked = ended_at - started_at - timedelta(seconds=paused)
-    if worked < ONE_MINUTE:
-        raise serializers.ValidationError(
-            {field: ["At least one minute of work is needed (whole minutes, after paused_duration)."]}
-        )
-    if worked.total_seconds() > MAX_SECONDS:
-        raise serializers.ValidationError({field: ["More than 10,000 hours is not a plausible entry."]})
-    return started_at, ended_at
+    """The write path's check of a span (whole minutes, at least one of work), as a field error."""
+    try:
+        entries.check_span(started_at, ended_at, paused, field=field)
+    except entries.EntryError as error:
+        raise serializers.ValidationError({error.field or field: [str(error)]}) from None
+    return entries.floor_minute(started_at), entries.floor_minute(ended_at)
 
 
 class TimeEntryCreateSerializer(StrictSerializer):
@@ -203,8 +195,8 @@ class TimeEntryCreateSerializer(StrictSerializer):
             raise serializers.ValidationError({"minutes": ["At least one minute is needed in total."]})
         if seconds > 24 * 3600:
             raise serializers.ValidationError({"hours": ["A day holds at most 24 hours."]})
-        start = timezone.make_aware(datetime.combine(data.pop("date"), time(9)))
-        data.update(started_at=start, ended_at=start + timedelta(seconds=seconds), paused_duration=0)
+        start = dates.local_moment(data.pop("date"), time(9))
+        data.update(started_at=start, ended_at=dates.add_elapsed(start, seconds), paused_duration=0)
         return data
 
 

@@ -3,8 +3,9 @@
 {"error": {"status": 422, "code": "validation_error", "message": "...", "fields": {"minutes": ["..."]}}}
 """
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -20,6 +21,7 @@ CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "throttled",
+    500: "server_error",
 }
 
 
@@ -39,11 +41,53 @@ class BadFilter(exceptions.ParseError):
     """A malformed filter or an unknown filter key: 400 naming it."""
 
 
-def error_response(status_code, message, fields=None):
+def error_body(status_code, message, fields=None):
     body = {"status": status_code, "code": CODES.get(status_code, "error"), "message": message}
     if fields:
         body["fields"] = fields
-    return Response({"error": body}, status=status_code)
+    return {"error": body}
+
+
+def error_response(status_code, message, fields=None):
+    return Response(error_body(status_code, message, fields), status=status_code)
+
+
+# Django's own error views (timetracker/urls.py) for what never reaches a DRF view, or escapes one: an unknown
+# /api/ path, an unhandled exception. API callers get the error shape; people get the site's pages.
+
+
+def _json_error(status_code, message):
+    return JsonResponse(error_body(status_code, message), status=status_code)
+
+
+def _is_api(request):
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        too_big = isinstance(exception, RequestDataTooBig)
+        return _json_error(400, "The request body is too large." if too_big else "The request is malformed.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return _json_error(403, str(exception) or "You do not have permission to do this.")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return _json_error(404, f"There is no API route {request.path}; the routes are listed at /api/docs/.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        # Nothing about the failure goes out: it is logged (and mailed to the admins) by Django.
+        return _json_error(500, "Something went wrong on the server. The error has been logged.")
+    return defaults.server_error(request)
 
 
 def handle(exc, context):

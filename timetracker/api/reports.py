@@ -1,7 +1,7 @@
 """API resource: /reports/summary, time grouped by one or two levels with totals."""
 
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DateField, Q, Sum
@@ -15,12 +15,12 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from timetracker.accounts.models import User
+from timetracker.api import entry_filters
 from timetracker.api.base import ApiView
-from timetracker.api.billing import _date_param, _id_param, errors
+from timetracker.api.billing import _date_param, errors
 from timetracker.api.errors import BadFilter
 from timetracker.billing.models import Settings
-from timetracker.clients.models import Client, Project
+from timetracker.lib.dates import local_midnight
 from timetracker.tasks.models import TimeEntry
 
 # Reports ----------------------------------------------------------------------------------------------------
@@ -168,15 +168,17 @@ class SummaryView(ApiView):
             tz = timezone.get_default_timezone()
         entries = TimeEntry.objects.for_user(request.user).stopped()
         if start:
-            entries = entries.filter(started_at__gte=datetime.combine(start, time.min, tz))
+            entries = entries.filter(started_at__gte=local_midnight(start, tz))
         if end:
-            entries = entries.filter(started_at__lt=datetime.combine(end + timedelta(days=1), time.min, tz))
-        for param, field, queryset in (
-            ("client_id", "task__client_id", Client.objects.all()),
-            ("project_id", "task__project_id", Project.objects.all()),
-            ("user_id", "user_id", User.objects.all()),
+            entries = entries.filter(started_at__lt=local_midnight(end + timedelta(days=1), tz))
+        # The same id filters as /time-entries: an id the key may not see reads as one that does not exist.
+        params, user = request.query_params, request.user
+        for field, value in (
+            ("task__client_id", entry_filters.client_id(params, user)),
+            ("task__project_id", entry_filters.project_id(params, user)),
+            ("user_id", entry_filters.user_id(params, user)),
         ):
-            if value := _id_param(request, param, queryset):
+            if value is not None:
                 entries = entries.filter(**{field: value})
 
         levels = _levels(tz)

@@ -12,7 +12,6 @@ Decisions:
 import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -37,8 +36,8 @@ from timetracker.api.pagination import PerPagePagination
 from timetracker.api.permissions import HasRole, IsManager
 from timetracker.billing import invoicing
 from timetracker.billing.models import Settings
-from timetracker.tasks import timer
-from timetracker.tasks.choices import EntrySource, RateSource
+from timetracker.tasks import entries
+from timetracker.tasks.choices import EntrySource
 from timetracker.tasks.models import Note, Task, TimeEntry
 
 TAGS = ["time-entries"]
@@ -111,11 +110,11 @@ class EntryView(ApiView):
         return response
 
 
-def _bucket_conflict(task):
-    try:
-        timer.refuse_if_bucket_stopped(task)
-    except timer.TimerError as error:
-        raise Conflict(str(error)) from None
+def refused(error):
+    """The write path's refusals as API errors: bad times are the body's fault (422), the rest is state (409)."""
+    if isinstance(error, entries.TooShort) or (error.field and not isinstance(error, entries.BucketUsedUp)):
+        return serializers.ValidationError({error.field or "ended_at": [str(error)]})
+    return Conflict(str(error))
 
 
 class TimeEntryListView(EntryView):
@@ -154,32 +153,22 @@ class TimeEntryListView(EntryView):
                 raise serializers.ValidationError({"user_id": ["Unknown user."]})
         task = self.visible_task(data["task_id"])
         self.refuse_rate_change(data)
-        with transaction.atomic():
-            # One user's time changes are serialised, so two requests cannot both slip past a used-up bucket.
-            timer.lock_user(user.pk)
-            _bucket_conflict(task)
-            entry = self._new_entry(data, task=task, user=user, caller=caller)
+        try:
+            entry = entries.record(
+                task=task,
+                user=user,
+                by=caller,
+                started_at=data["started_at"],
+                ended_at=data["ended_at"],
+                paused_seconds=data["paused_duration"],
+                description=data.get("description", ""),
+                billable=data.get("billable"),
+                hourly_rate=data.get("hourly_rate"),
+                source=EntrySource.API,
+            )
+        except entries.EntryError as error:
+            raise refused(error) from None
         return Response(self.show(entry), status=status.HTTP_201_CREATED)
-
-    def _new_entry(self, data, *, task, user, caller):
-        entry = TimeEntry(
-            task=task,
-            user=user,
-            recorded_by=caller,
-            started_at=data["started_at"],
-            ended_at=data["ended_at"],
-            paused_seconds=data["paused_duration"],
-            description=data.get("description", ""),
-            billable=data.get("billable", task.billable),
-            source=EntrySource.API,
-        )
-        override = data.get("hourly_rate")
-        if override is not None:
-            entry.hourly_rate, entry.rate_source = override, RateSource.ENTRY
-        timer.apply_rules(entry, keep_rate=override is not None)
-        entry.save()
-        timer.refresh_status(task)
-        return entry
 
 
 class TimeEntryDetailView(EntryView):
@@ -208,46 +197,34 @@ class TimeEntryDetailView(EntryView):
         form = TimeEntryUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        with transaction.atomic():
-            entry = self.get_entry(pk, lock=True)
-            if entry.is_invoiced:
-                raise Conflict("This entry is invoiced, so it can no longer be changed.")
-            if entry.is_running and set(data) - {"description"}:
-                raise Conflict(
-                    "This entry is running: stop it first; until then only its description changes."
-                )
-            self.refuse_rate_change(data)
-            if "description" in data:
-                entry.description = data["description"]
-            if entry.is_running:
-                entry.save(update_fields=["description", "updated_at"])
-                return Response(self.show(self.get_entry(pk)))
-            self._change(entry, data)
-            entry.save()
-        return Response(self.show(self.get_entry(pk)))
-
-    def _change(self, entry, data):
-        before = entry.duration_seconds
-        task_changed = "task_id" in data and data["task_id"] != entry.task_id
-        if task_changed:
-            entry.task = self.visible_task(data["task_id"])
-        entry.started_at = data.get("started_at", entry.started_at)
-        entry.ended_at = data.get("ended_at", entry.ended_at)
-        entry.paused_seconds = data.get("paused_duration", entry.paused_seconds)
-        field = next((n for n in ("ended_at", "started_at", "paused_duration") if n in data), "ended_at")
-        check_worked(entry.started_at, entry.ended_at, entry.paused_seconds, field)
-        entry.billable = data.get("billable", entry.billable)
-        keep_rate = True
+        entry = self.get_entry(pk)
+        if entry.is_invoiced:  # before any check of the body: the entry is locked whatever it says
+            raise Conflict("This entry is invoiced, so it can no longer be changed.")
+        if entry.is_running and set(data) - {"description"}:
+            raise Conflict("This entry is running: stop it first; until then only its description changes.")
+        self.refuse_rate_change(data)
+        changes = {
+            name: data[name] for name in ("started_at", "ended_at", "billable", "description") if name in data
+        }
+        if "paused_duration" in data:
+            changes["paused_seconds"] = data["paused_duration"]
         if "hourly_rate" in data:
-            if data["hourly_rate"] is None:
-                keep_rate = False
-            else:
-                entry.hourly_rate, entry.rate_source = data["hourly_rate"], RateSource.ENTRY
-        elif task_changed and entry.rate_source != RateSource.ENTRY:
-            keep_rate = False
-        timer.apply_rules(entry, keep_rate=keep_rate)
-        if task_changed or entry.duration_seconds > before:
-            _bucket_conflict(entry.task)
+            changes["hourly_rate"] = data["hourly_rate"]
+        if "task_id" in data and data["task_id"] != entry.task_id:
+            changes["task"] = self.visible_task(data["task_id"])
+        if not entry.is_running:
+            started_at, ended_at = (
+                changes.get("started_at", entry.started_at),
+                changes.get("ended_at", entry.ended_at),
+            )
+            paused = changes.get("paused_seconds", entry.paused_seconds)
+            field = next((n for n in ("ended_at", "started_at", "paused_duration") if n in data), "ended_at")
+            check_worked(started_at, ended_at, paused, field)
+        try:
+            entries.change(entry, by=request.user, **changes)
+        except entries.EntryError as error:
+            raise refused(error) from None
+        return Response(self.show(self.get_entry(pk)))
 
     @extend_schema(
         tags=TAGS,
@@ -257,17 +234,13 @@ class TimeEntryDetailView(EntryView):
         responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 409)},
     )
     def delete(self, request, pk):
-        owner_id = self.get_entry(pk).user_id
-        with transaction.atomic():
-            # The owner's lock first, then the entry's: the order every timer action takes, so no deadlock.
-            timer.lock_user(owner_id)
-            entry = self.get_entry(pk, lock=True)
-            if entry.is_invoiced:
-                raise Conflict("This entry is invoiced, so it cannot be deleted.")
-            if entry.is_running:
-                timer.discard(entry=entry)  # the task's Working / Paused status follows
-            else:
-                entry.delete()
+        entry = self.get_entry(pk)
+        try:
+            entries.remove(entry, by=request.user)  # a running timer too: the task's status follows
+        except entries.Locked:
+            raise Conflict("This entry is invoiced, so it cannot be deleted.") from None
+        except entries.Gone as error:
+            raise exceptions.NotFound(str(error)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -300,7 +273,7 @@ class UnbilledView(EntryView):
     def get(self, request):
         entry_filters.refuse_unknown(request.query_params, entry_filters.UNBILLED_NAMES)
         entries = entry_filters.scope_ids(
-            self.entries().billable().stopped().unbilled(), request.query_params, request.user
+            self.entries().unbilled_billable(), request.query_params, request.user
         )
         totals = entries.totals()
         hours = (Decimal(totals["rounded"]) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -27,7 +27,7 @@ from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project, Site
-from timetracker.tasks import timer
+from timetracker.tasks import entries, timer
 from timetracker.tasks.choices import TaskStatus
 from timetracker.tasks.forms import ClientScopedTaskForm, TaskEditForm
 from timetracker.tasks.models import Task, TimeEntry
@@ -219,8 +219,8 @@ class TaskListView(ApiGenericView):
             raise form_errors(form)
         with transaction.atomic():
             task = form.save(commit=False)
-            if "billable" not in changes and task.project:
-                task.billable = task.project.billable  # the project's default for new tasks
+            if "billable" not in changes:
+                task.billable = Task.billable_default(task.project)
             task.created_by, task.assignee = user, assignee
             if user.is_manager and "hourly_rate" in changes:
                 task.hourly_rate = changes["hourly_rate"]
@@ -272,9 +272,8 @@ class TaskDetailView(ApiGenericView):
     def delete(self, request, pk):
         task = self.get_object()
         try:
-            with transaction.atomic():
-                task.delete_with_time(by=request.user)
-        except ValueError as problem:
+            entries.remove_task(task, by=request.user)
+        except entries.EntryError as problem:
             raise Conflict(str(problem)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -327,7 +326,7 @@ class TaskStartView(TimerActionView):
             if entry is not None:
                 if not entry.is_paused:
                     raise Conflict("Your timer is already running on this task.")
-                return Response(timer_data(timer.resume(entry=entry)))
+                return Response(timer_data(timer.resume(entry=entry, by=request.user)))
             entry = timer.start(user=request.user, task=task, timer_mode=body.validated_data["timer_mode"])
         except timer.TimerError as problem:
             raise Conflict(str(problem)) from None
@@ -338,7 +337,7 @@ class TaskPauseView(TimerActionView):
     @extend_schema(request=None, responses=with_errors({200: TimerSerializer}, 404, 409))
     def post(self, request, pk):
         try:
-            entry = timer.pause(entry=self.running_entry(pk))
+            entry = timer.pause(entry=self.running_entry(pk), by=request.user)
         except timer.TimerError as problem:
             raise Conflict(str(problem)) from None
         return Response(timer_data(entry))
@@ -352,7 +351,7 @@ class TaskStopView(TimerActionView):
     )
     def post(self, request, pk):
         try:
-            entry = timer.stop(entry=self.running_entry(pk))
+            entry = timer.stop(entry=self.running_entry(pk), by=request.user)
         except timer.TimerError as problem:
             raise Conflict(str(problem)) from None
         return Response(timer_data(entry))
@@ -385,7 +384,7 @@ class StopAllView(ApiGenericView):
         stopped, refused = [], []
         for entry in running_for(request.user):
             try:
-                stopped.append(timer_data(timer.stop(entry=entry)))
+                stopped.append(timer_data(timer.stop(entry=entry, by=request.user)))
             except timer.TimerError as problem:
                 refused.append({"timer": timer_data(entry), "message": str(problem)})
         return Response({"stopped": stopped, "refused": refused})

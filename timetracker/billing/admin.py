@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from timetracker.billing import invoicing
 from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import (
     ClientSettings,
@@ -21,9 +22,23 @@ def _locked_invoice(line):
     return line.invoice_id is not None and line.invoice.is_locked
 
 
+class InvoiceLineFormSet(forms.BaseInlineFormSet):
+    def delete_existing(self, obj, commit=True):
+        # A draft's line goes through invoicing: its time is released and the totals and tasks follow.
+        if commit:
+            invoicing.void_line(obj, by=self.request_user)
+
+
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
+    formset = InvoiceLineFormSet
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request_user = request.user
+        return formset
+
     fields = [
         "position",
         "description",
@@ -129,6 +144,15 @@ class InvoiceLineAdmin(admin.ModelAdmin):
         if obj is not None and _locked_invoice(obj):
             return False
         return super().has_delete_permission(request, obj)
+
+    # Deleting a draft's line is voiding it: the entries become unbilled again, with history, totals and the
+    # tasks' payment status following, as on the invoice page.
+    def delete_model(self, request, obj):
+        invoicing.void_line(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for line in queryset.order_by("pk"):
+            invoicing.void_line(line, by=request.user)
 
 
 @admin.register(Payment)

@@ -7,7 +7,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from timetracker.billing.models import SETTING_NAMES, ClientSettings, Settings
+from timetracker.billing.models import SETTING_BOUNDS, SETTING_NAMES, ClientSettings, Settings
 from timetracker.billing.numbering import format_invoice_number
 from timetracker.lib.money import MoneyFormat, format_money
 
@@ -48,14 +48,8 @@ LABELS = {
     "week_start": "Week starts on",
 }
 
-# Numbers outside these bounds are refused by the form with a message naming the setting.
-LIMITS = {
-    "decimal_places": (0, 4),
-    "tax_rate": (0, 100),
-    "default_hourly_rate": (0, None),
-    "reminder_after_hours": (0, None),
-    "payment_terms_days": (0, None),
-}
+# Numbers outside the models' bounds are refused by the form with a message naming the setting.
+LIMITS = SETTING_BOUNDS
 
 NO_SEPARATOR = "none"  # the option value for "no thousand separator" (a blank value means "as global")
 THOUSAND_SEPARATORS = [

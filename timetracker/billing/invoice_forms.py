@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from timetracker.billing import invoicing
 from timetracker.billing.choices import Grouping, PaymentStatus, RoundingScope
 from timetracker.clients.models import Client, Project
 from timetracker.tasks.forms import supported_date
@@ -144,7 +145,7 @@ class PaymentForm(forms.Form):
     def clean_paid_on(self):
         paid_on = self.cleaned_data["paid_on"]
         if paid_on > timezone.localdate():
-            raise forms.ValidationError("A payment cannot be received in the future.")
+            raise forms.ValidationError(invoicing.FUTURE_PAYMENT)
         return paid_on
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from timetracker.accounts import once
 from timetracker.billing import invoicing
 from timetracker.billing.choices import EXPLICIT_STATUSES, PaymentStatus
 from timetracker.billing.invoice_forms import (
@@ -108,6 +109,7 @@ def invoice_detail(request, pk):
 
 def _render_detail(request, invoice, payment_form, status=200):
     ctx = invoice_document_context(invoice)
+    ctx["once_token"] = once.token_for(request)
     status_now = ctx["status"]
     paid = invoice.amount_paid()
     ctx.update(
@@ -242,29 +244,44 @@ def invoice_payment(request, pk):
             if outstanding
             else f"Nothing is left to pay on {invoice.number}.",
         )
-    if form.is_valid():
+    token = once.posted(request)
+    if form.is_valid() and once.well_formed(request, form):
         data = form.cleaned_data
         try:
-            invoice = invoicing.record_payment(
-                invoice,
-                amount=data["amount"],
-                paid_on=data["paid_on"],
-                method=data["method"],
-                reference=data["reference"],
-                notes=data["notes"],
-                by=request.user,
-            )
+            with once.first_time(request.user, token) as first:
+                if first:
+                    invoice = invoicing.record_payment(
+                        invoice,
+                        amount=data["amount"],
+                        paid_on=data["paid_on"],
+                        method=data["method"],
+                        reference=data["reference"],
+                        notes=data["notes"],
+                        by=request.user,
+                    )
         except invoicing.InvoicingError as error:
             form.add_error("amount", str(error))
         else:
+            if not first:
+                return _already_recorded(request, invoice)
             messages.success(
                 request,
                 f"Recorded a payment of {format_money(data['amount'], money)}; {invoice.number} is "
                 f"{invoice.get_status_display()}.",
             )
             return redirect("billing:invoice_detail", invoice.pk)
+    elif once.used(request.user, token):
+        # The repeat of a payment that settled the invoice fails the amount check: it was recorded all the same.
+        return _already_recorded(request, invoice)
     # Read the invoice afresh: a refused payment changed nothing.
     return _render_detail(request, _invoice(request, pk), form, status=200)
+
+
+def _already_recorded(request, invoice):
+    messages.info(
+        request, f"Already recorded: this payment on {invoice.number} was submitted twice and saved once."
+    )
+    return redirect("billing:invoice_detail", invoice.pk)
 
 
 # Downloads ------------------------------------------------------------------------------------------------

@@ -2,21 +2,24 @@
 
 The pages and the API call these functions; the rules live here once. Every change is one transaction, and
 the entries and the year's number sequence are locked while an invoice is made, so an entry can never land
-on two invoices and a number is never used twice or skipped.
+on two invoices and a number is never used twice or skipped. Entries are locked with their users and tasks
+in the write path's one order (tasks/entries.py); an invoice's own row, where one is locked, comes after the
+users and before the tasks.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from timetracker.billing.choices import Grouping, PaymentStatus, RoundingScope
 from timetracker.billing.models import Invoice, InvoiceLine, InvoiceSequence, Payment, Settings
 from timetracker.billing.numbering import format_invoice_number
+from timetracker.lib import dates
 from timetracker.lib.money import format_money
+from timetracker.tasks import entries as write
 from timetracker.tasks.models import Task, TimeEntry
 
 CENT = Decimal("0.01")
@@ -70,7 +73,7 @@ class Draft:
 
 def billable_entries(*, client, start=None, end=None, project=None):
     """The client's stopped, billable, not yet invoiced entries that started in [start, end] (local dates)."""
-    entries = TimeEntry.objects.filter(task__client=client).stopped().billable().unbilled()
+    entries = TimeEntry.objects.filter(task__client=client).unbilled_billable()
     if start:
         entries = entries.filter(started_at__gte=_midnight(start))
     if end:
@@ -162,11 +165,14 @@ def create_invoice(
     settings = Settings.load().for_client(client)
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic():
-        # Lock the entries: a second confirmation waits here, then no longer finds them unbilled.
-        locked = billable_entries(client=client, start=start, end=end, project=project).select_for_update(
-            of=("self",)
+        # Lock the entries (their users and tasks first): a second confirmation waits here, then no longer
+        # finds them unbilled when it reads them again.
+        write.lock_entries(billable_entries(client=client, start=start, end=end, project=project), by=by)
+        ids = list(
+            billable_entries(client=client, start=start, end=end, project=project).values_list(
+                "pk", flat=True
+            )
         )
-        ids = list(locked.values_list("pk", flat=True))
         if not ids:
             raise InvoicingError(f"{client} has no unbilled billable time in that period.")
         if expected_entry_ids is not None and sorted(ids) != sorted(expected_entry_ids):
@@ -211,10 +217,7 @@ def create_invoice(
                 project_id=line.project_id,
                 user_id=line.user_id,
             )
-            attached = [by_id[pk] for pk in line.entry_ids]
-            for entry in attached:
-                entry.invoice_line = saved
-            bulk_update_with_history(attached, TimeEntry, ["invoice_line"], default_user=by)
+            write.set_billing([by_id[pk] for pk in line.entry_ids], invoice_line=saved, by=by)
         _sync_tasks({entry.task_id for entry in entries})
     return invoice
 
@@ -266,6 +269,7 @@ def set_status(invoice, status, *, by=None):
 def cancel(invoice, *, by=None):
     """Cancel instead of delete: the number stays used, the lines stay on record, the time is billable again."""
     with transaction.atomic():
+        _lock_owners(TimeEntry.objects.filter(invoice_line__invoice=invoice), by)
         invoice = _locked(invoice)
         if invoice.status == PaymentStatus.CANCELED:
             return invoice
@@ -283,21 +287,27 @@ def cancel(invoice, *, by=None):
 def void_line(line, *, by=None):
     """Take a line off a draft: its entries become unbilled again and the totals are recomputed."""
     with transaction.atomic():
+        _lock_owners(TimeEntry.objects.filter(invoice_line=line), by)
         invoice = _locked(line.invoice)
         if invoice.status != PaymentStatus.DRAFT:
             raise InvoicingError(f"{invoice} was sent; cancel it instead of changing its lines.")
         task_ids = set(line.entries.values_list("task", flat=True))
-        _release(TimeEntry.objects.filter(invoice_line=line), by=by)
-        line.delete()
+        write.delete_line(line, by=by)
         _recompute_totals(invoice)
         _sync_tasks(task_ids)
     return invoice
+
+
+FUTURE_PAYMENT = "A payment cannot be received in the future."
 
 
 def record_payment(invoice, *, amount, paid_on=None, method="", reference="", notes="", by=None):
     amount = Decimal(amount)
     if amount <= 0:
         raise InvoicingError("A payment must be more than zero.")
+    paid_on = paid_on or timezone.localdate()
+    if paid_on > timezone.localdate():
+        raise InvoicingError(FUTURE_PAYMENT)
     with transaction.atomic():
         invoice = _locked(invoice)
         if invoice.status in (PaymentStatus.DRAFT, PaymentStatus.CANCELED):
@@ -313,7 +323,7 @@ def record_payment(invoice, *, amount, paid_on=None, method="", reference="", no
         Payment.objects.create(
             invoice=invoice,
             amount=amount,
-            paid_on=paid_on or timezone.localdate(),
+            paid_on=paid_on,
             method=method,
             reference=reference,
             notes=notes,
@@ -351,15 +361,14 @@ def mark_invoiced(entries, *, reference, by=None):
     if not reference:
         raise InvoicingError("Give the reference of the invoice this time was billed on.")
     with transaction.atomic():
-        entries = list(TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).select_for_update())
+        ids = write.lock_entries(TimeEntry.objects.filter(pk__in=[e.pk for e in entries]), by=by)
+        entries = list(TimeEntry.objects.filter(pk__in=ids).order_by("pk"))
         taken = [e for e in entries if e.is_invoiced or e.is_running]
         if taken:
             raise InvoicingError(
                 f"{len(taken)} of these entries are running or already invoiced; nothing was marked."
             )
-        for entry in entries:
-            entry.billed_elsewhere = reference[:100]
-        bulk_update_with_history(entries, TimeEntry, ["billed_elsewhere"], default_user=by)
+        write.set_billing(entries, billed_elsewhere=reference[:100], by=by)
     return entries
 
 
@@ -367,11 +376,14 @@ def _locked(invoice):
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
 
+def _lock_owners(entries, by):
+    """Users come before an invoice in the one lock order: take the people whose time is released first."""
+    write.lock(users={*entries.values_list("user_id", flat=True), by})
+
+
 def _release(entries, *, by):
-    released = list(entries.select_for_update())
-    for entry in released:
-        entry.invoice_line = None
-    bulk_update_with_history(released, TimeEntry, ["invoice_line"], default_user=by)
+    ids = write.lock_entries(entries, by=by)
+    write.set_billing(list(TimeEntry.objects.filter(pk__in=ids)), invoice_line=None, by=by)
 
 
 def _recompute_totals(invoice):
@@ -388,7 +400,8 @@ def _task_ids(invoice):
 
 def _sync_tasks(task_ids):
     """Tasks whose time is invoiced follow the payment status of their latest live invoice."""
-    for task in Task.objects.filter(pk__in=task_ids):
+    write.lock(tasks=task_ids)  # by id, as every writer of tasks takes them
+    for task in Task.objects.filter(pk__in=task_ids).order_by("pk"):
         latest = (
             Invoice.objects.filter(lines__entries__task=task)
             .exclude(status=PaymentStatus.CANCELED)
@@ -423,4 +436,4 @@ def _describe(entry, grouping):
 
 
 def _midnight(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return dates.local_midnight(day)

@@ -19,11 +19,46 @@ from timetracker.billing.choices import (
     SymbolPosition,
     Weekday,
 )
+from timetracker.clients.models import MAX_RATE
 from timetracker.lib.money import MoneyFormat
 from timetracker.lib.rounding import RoundingPolicy
 from timetracker.tasks.choices import TimerMode
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+# Every number typed into the settings, with its bounds: what is computed from them must stay finite (terms of
+# 99999999999 days give no due date, so no invoice could be made). The settings forms refuse the same bounds.
+SETTING_BOUNDS = {
+    "decimal_places": (0, 4),
+    "payment_terms_days": (0, 365),
+    "reminder_after_hours": (0, 168),
+    "default_hourly_rate": (0, MAX_RATE),
+    "tax_rate": (0, 100),
+}
+
+
+def _bounded(name, what):
+    low, high = SETTING_BOUNDS[name]
+    message = f"{what} must be between {low} and {high}."
+    return [MinValueValidator(low, message), MaxValueValidator(high, message)]
+
+
+def _setting_constraints(prefix):
+    """The database refuses what the forms refuse; a client's null override passes (it inherits)."""
+    ranges = [
+        models.CheckConstraint(
+            condition=Q(**{f"{name}__gte": low, f"{name}__lte": high}), name=f"{prefix}_{name}_in_range"
+        )
+        for name, (low, high) in SETTING_BOUNDS.items()
+    ]
+    return [
+        *ranges,
+        models.CheckConstraint(
+            condition=Q(rounding_interval__in=RoundingInterval.values),
+            name=f"{prefix}_rounding_interval_known",
+        ),
+        models.CheckConstraint(condition=Q(week_start__in=Weekday.values), name=f"{prefix}_week_start_known"),
+    ]
 
 
 class SettingFields(models.Model):
@@ -35,7 +70,9 @@ class SettingFields(models.Model):
     symbol_position = models.CharField(max_length=6, choices=SymbolPosition, default=SymbolPosition.BEFORE)
     thousand_separator = models.CharField(max_length=1, default=",", blank=True)
     decimal_separator = models.CharField(max_length=1, default=".")
-    decimal_places = models.PositiveSmallIntegerField(default=2, validators=[MaxValueValidator(4)])
+    decimal_places = models.PositiveSmallIntegerField(
+        default=2, validators=_bounded("decimal_places", "Decimal places")
+    )
     rounding_enabled = models.BooleanField(default=False)
     rounding_mode = models.CharField(max_length=7, choices=RoundingMode, default=RoundingMode.NEAREST)
     rounding_interval = models.PositiveSmallIntegerField(
@@ -44,19 +81,25 @@ class SettingFields(models.Model):
     invoice_number_format = models.CharField(
         max_length=40, default="{Y}-{seq:4}", help_text="{Y} year, {M} month, {seq:4} sequence padded to 4."
     )
-    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, validators=_bounded("payment_terms_days", "Payment terms (days)")
+    )
     week_start = models.PositiveSmallIntegerField(choices=Weekday, default=Weekday.MONDAY)
     staff_can_see_rates = models.BooleanField(default=False)
     allow_overlapping_entries = models.BooleanField(default=True)
     reminder_after_hours = models.PositiveSmallIntegerField(
-        default=8, help_text="Remind about a timer still running after this many hours (0 = never)."
+        default=8,
+        validators=_bounded("reminder_after_hours", "The reminder (hours)"),
+        help_text="Remind about a timer still running after this many hours (0 = never).",
     )
-    default_hourly_rate = models.DecimalField(**MONEY, null=True, blank=True)
+    default_hourly_rate = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=_bounded("default_hourly_rate", "The default hourly rate")
+    )
     tax_rate = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        validators=_bounded("tax_rate", "The tax rate"),
         help_text="Percent added to invoices.",
     )
 
@@ -90,7 +133,10 @@ class Settings(SettingFields):
 
     class Meta:
         verbose_name = verbose_name_plural = "settings"
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="settings_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="settings_single_row"),
+            *_setting_constraints("settings"),
+        ]
 
     def __str__(self):
         return "Global settings"
@@ -132,6 +178,7 @@ class ClientSettings(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "client settings"
+        constraints = _setting_constraints("client_settings")
 
     def __str__(self):
         return f"Settings for {self.client}"

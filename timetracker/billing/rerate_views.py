@@ -1,6 +1,6 @@
 """The "re-rate unbilled entries" page: preview what today's rates would change, then confirm."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from timetracker.billing import rerating
 from timetracker.billing.models import Settings
 from timetracker.clients.models import Client
+from timetracker.lib.dates import local_midnight
 from timetracker.lib.money import format_money
 from timetracker.tasks.forms import supported_date
 from timetracker.tasks.models import TimeEntry
@@ -44,10 +44,10 @@ class RerateFilterForm(forms.Form):
         if data.get("client"):
             entries = entries.filter(task__client=data["client"])
         if data.get("date_from"):
-            entries = entries.filter(started_at__gte=_local_midnight(data["date_from"]))
+            entries = entries.filter(started_at__gte=local_midnight(data["date_from"]))
         if data.get("date_to"):
             # "To" includes that whole day.
-            entries = entries.filter(started_at__lt=_local_midnight(data["date_to"] + timedelta(days=1)))
+            entries = entries.filter(started_at__lt=local_midnight(data["date_to"] + timedelta(days=1)))
         return entries
 
     def querystring(self):
@@ -161,7 +161,3 @@ def _done_message(done):
     return (
         f"Re-rated {count}: {format_money(done.amount_before, fmt)} → {format_money(done.amount_after, fmt)}"
     )
-
-
-def _local_midnight(day):
-    return timezone.make_aware(datetime.combine(day, time.min))

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from timetracker.billing.models import Settings
 from timetracker.billing.rates import resolve_rate
+from timetracker.tasks import entries as write
 from timetracker.tasks.choices import RateSource
 from timetracker.tasks.models import TimeEntry
 
@@ -94,21 +95,18 @@ def apply_summary(*, entries, expected_count):
         pks = list(candidates(entries).values_list("pk", flat=True))
         # Locked rows are read again after any concurrent invoicing commits, so the unbilled filter
         # below sees the entries as they are now, not as they were when the preview ran.
-        locked = (
-            candidates(TimeEntry.objects.filter(pk__in=pks)).select_for_update(of=("self",)).order_by("pk")
-        )
-        changes = _changes(locked)
+        locked = write.lock_entries(TimeEntry.objects.filter(pk__in=pks))
+        changes = _changes(candidates(TimeEntry.objects.filter(pk__in=locked)).order_by("pk"))
         if len(changes) != expected_count:
             raise ValueError(
                 f"{_entries(abs(len(changes) - expected_count))} changed since the preview "
                 f"({expected_count} to re-rate then, {len(changes)} now); preview again."
             )
         for change in changes:
-            entry = change.entry
-            entry.hourly_rate, entry.rate_source, entry.amount = change.rate, change.source, change.amount
-            entry._change_reason = "Re-rated unbilled entries"
-            # save() per entry, not update(): every change leaves a history row.
-            entry.save(update_fields=["hourly_rate", "rate_source", "amount", "updated_at"])
+            # One save per entry, not update(): every change leaves a history row.
+            write.rerate(
+                change.entry, rate=change.rate, source=change.source, reason="Re-rated unbilled entries"
+            )
         return _summarise(changes)
 
 

@@ -1,7 +1,7 @@
 """Billing pages for unbilled time: the unbilled view, marking time billed elsewhere, and the invoice preview
 and confirmation. Managers and Admins only; the rules live in `invoicing`."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -11,7 +11,6 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from timetracker.billing import invoicing
@@ -22,14 +21,11 @@ from timetracker.billing.invoice_forms import (
 )
 from timetracker.billing.invoice_views import _require_manager
 from timetracker.billing.models import Settings
+from timetracker.lib.dates import local_midnight
 from timetracker.lib.money import format_money
 from timetracker.tasks.models import TimeEntry
 
 FILTER_NAMES = ("client", "project", "start", "end")
-
-
-def _midnight(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _period_query(data):
@@ -83,16 +79,16 @@ def _total_text(rows, formats):
 
 
 def _unbilled_rows(data):
-    entries = TimeEntry.objects.stopped().billable().unbilled()
+    entries = TimeEntry.objects.unbilled_billable()
     if data.get("client"):
         entries = entries.filter(task__client=data["client"])
     if data.get("project"):
         entries = entries.filter(task__project=data["project"])
     # Local dates, as invoicing.billable_entries reads them: the end date includes that whole day.
     if data.get("start"):
-        entries = entries.filter(started_at__gte=_midnight(data["start"]))
+        entries = entries.filter(started_at__gte=local_midnight(data["start"]))
     if data.get("end"):
-        entries = entries.filter(started_at__lt=_midnight(data["end"] + timedelta(days=1)))
+        entries = entries.filter(started_at__lt=local_midnight(data["end"] + timedelta(days=1)))
     rows = (
         entries.order_by()
         .values(client_id=F("task__client"), client_name=F("task__client__name"))

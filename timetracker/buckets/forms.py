@@ -1,9 +1,8 @@
 from django import forms
-from django.core.validators import MinValueValidator
 from django.db.models import Q
 
-from timetracker.buckets.models import Bucket, default_thresholds
-from timetracker.clients.models import Client
+from timetracker.buckets.models import FIRST_DAY, LAST_DAY, Bucket, default_thresholds
+from timetracker.clients.models import MAX_HOURS, MAX_RATE, Client
 
 
 class ThresholdsField(forms.CharField):
@@ -76,9 +75,8 @@ class BucketForm(forms.ModelForm):
         offered = Q(archived_at__isnull=True) | (Q(buckets=self.instance) if self.instance.pk else Q())
         self.fields["clients"].queryset = Client.objects.filter(offered).distinct()
         self.fields["clients"].error_messages["required"] = "Choose at least one client."
-        self.fields["hours"].validators.append(MinValueValidator(0, "Hours cannot be negative."))
-        self.fields["hourly_price"].validators.append(
-            MinValueValidator(0, "The hourly price cannot be negative.")
-        )
-        self.fields["hours"].widget.attrs.update({"min": "0", "step": "0.25"})
-        self.fields["hourly_price"].widget.attrs.update({"min": "0", "step": "0.01"})
+        # The bounds and their messages are the model's (checked when the form cleans the instance);
+        # the browser only gets the same limits as hints.
+        self.fields["hours"].widget.attrs.update({"min": "0", "max": MAX_HOURS, "step": "0.25"})
+        self.fields["hourly_price"].widget.attrs.update({"min": "0", "max": MAX_RATE, "step": "0.01"})
+        self.fields["start_date"].widget.attrs.update({"min": FIRST_DAY, "max": LAST_DAY})

@@ -1,10 +1,20 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from timetracker.clients.models import Archivable, ArchivableQuerySet
+from timetracker.clients.models import MAX_HOURS, MAX_RATE, Archivable, ArchivableQuerySet, bounds
+from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR
+
+# Periods are counted from the start date and shown up to today: a start in year 9999 has no next period
+# (date() stops at 9999), and that broke every page and API route that shows a balance.
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+DATE_MESSAGE = f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}."
 
 
 class Recurrence(models.TextChoices):
@@ -29,10 +39,30 @@ class Bucket(Archivable):
 
     title = models.CharField(max_length=200)
     clients = models.ManyToManyField("clients.Client", related_name="buckets")
-    hours = models.DecimalField(max_digits=10, decimal_places=2)
-    hourly_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    hours = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=bounds(
+            0, MAX_HOURS, "Hours cannot be negative.", f"Hours cannot be more than {MAX_HOURS}."
+        ),
+    )
+    hourly_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=bounds(
+            0,
+            MAX_RATE,
+            "The hourly price cannot be negative.",
+            f"The hourly price cannot be more than {MAX_RATE}.",
+        ),
+    )
     recurrence = models.CharField(max_length=10, choices=Recurrence, default=Recurrence.NONE)
-    start_date = models.DateField(default=timezone.localdate)
+    start_date = models.DateField(
+        default=timezone.localdate,
+        validators=[MinValueValidator(FIRST_DAY, DATE_MESSAGE), MaxValueValidator(LAST_DAY, DATE_MESSAGE)],
+    )
     rollover = models.BooleanField(default=False, help_text="Carry unused hours into the next period.")
     thresholds = models.JSONField(
         default=default_thresholds, blank=True, help_text="Percentages of the hours that raise an alert."
@@ -50,8 +80,16 @@ class Bucket(Archivable):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(hours__gte=0), name="bucket_hours_not_negative"),
-            models.CheckConstraint(condition=models.Q(hourly_price__gte=0), name="bucket_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0, hours__lte=MAX_HOURS), name="bucket_hours_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(hourly_price__gte=0, hourly_price__lte=MAX_RATE), name="bucket_price_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=FIRST_DAY, start_date__lte=LAST_DAY),
+                name="bucket_start_in_supported_range",
+            ),
         ]
 
     def __str__(self):
@@ -68,6 +106,24 @@ class Bucket(Archivable):
     @property
     def hours_seconds(self):
         return int(self.hours * 3600)
+
+    def remove(self):
+        """Delete a bucket nobody uses; archive one that tasks point to, so its tasks and history stay whole.
+
+        The page and the API both remove buckets through here. Returns "deleted", "archived" or, for a bucket
+        already archived that tasks still use, "kept"."""
+        try:
+            with transaction.atomic():
+                # Task.bucket is PROTECT: a task given this bucket since the check makes the delete fail.
+                if not self.tasks.exists():
+                    self.delete()
+                    return "deleted"
+        except ProtectedError:
+            pass
+        if self.is_archived:
+            return "kept"
+        self.archive()
+        return "archived"
 
 
 class BucketAlert(models.Model):

@@ -2,7 +2,7 @@
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from django.utils import dateformat, timezone
 
 from timetracker.accounts.models import Role
 from timetracker.buckets.models import Bucket, BucketAlert, Recurrence
+from timetracker.lib.dates import local_midnight
 from timetracker.lib.durations import format_duration
 from timetracker.tasks.models import TimeEntry
 
@@ -29,9 +30,7 @@ def _agency_zone() -> ZoneInfo:
 
 
 def _midnight(day: date) -> datetime:
-    # Where a DST jump skips midnight, the UTC round trip lands on the day's first real instant.
-    zone = _agency_zone()
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC).astimezone(zone)
+    return local_midnight(day, _agency_zone())
 
 
 def _add_months(start: date, months: int) -> date:
@@ -179,6 +178,11 @@ class Usage:
 
 def _today() -> date:
     return timezone.localdate(timezone=_agency_zone())
+
+
+def period_day(moment: datetime) -> date:
+    """The agency's date of a moment: the day that places a time entry in a bucket period."""
+    return moment.astimezone(_agency_zone()).date()
 
 
 def _history(bucket: Bucket, until: date) -> list[Usage]:

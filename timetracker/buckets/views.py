@@ -138,40 +138,27 @@ def bucket_edit(request, pk):
 
 @manager_required
 def bucket_delete(request, pk):
-    """Delete a bucket nobody tracked time on; archive one with time, so its history stays whole."""
+    """Delete a bucket no task uses; archive one that tasks use (Bucket.remove, as the API does)."""
     bucket = get_bucket(request, pk)
-    has_time = TimeEntry.objects.filter(task__bucket=bucket).exists()
     task_count = bucket.tasks.count()
     if request.method == "POST":
         title = bucket.title
-        if has_time:
-            if bucket.is_archived:
-                messages.info(request, f'"{title}" has tracked time and stays archived.')
-            else:
-                bucket.archive()
-                messages.success(
-                    request,
-                    f'"{title}" has tracked time, so it was archived instead of deleted: '
-                    "its history and balances stay, and new tasks can no longer choose it.",
-                )
+        outcome = bucket.remove()
+        if outcome == "deleted":
+            messages.success(request, f'Deleted "{title}".')
             return redirect("buckets:list")
-        with transaction.atomic():
-            # Tasks protect their bucket, but with no time on them there is nothing to keep: they let go.
-            # Saved one by one so each task's history records the change.
-            tasks = list(bucket.tasks.all())
-            for task in tasks:
-                task.bucket = None
-                task.save(update_fields=["bucket", "updated_at"])
-            bucket.delete()
-        messages.success(request, f'Deleted "{title}".{_detached_note(len(tasks))}')
+        used_by = _tasks(bucket.tasks.count())  # counted again: a task may have chosen it meanwhile
+        if outcome == "archived":
+            messages.success(
+                request,
+                f'"{title}" is used by {used_by}, so it was archived instead of deleted: '
+                "its tasks, history and balances stay, and new tasks can no longer choose it.",
+            )
+        else:
+            messages.info(request, f'"{title}" is used by {used_by} and stays archived.')
         return redirect("buckets:list")
-    ctx = {"bucket": bucket, "has_time": has_time, "task_count": task_count}
-    return render(request, "buckets/bucket_delete.html", ctx)
+    return render(request, "buckets/bucket_delete.html", {"bucket": bucket, "task_count": task_count})
 
 
-def _detached_note(count):
-    if not count:
-        return ""
-    if count == 1:
-        return " Its one task had no time on it and stays, now without a bucket."
-    return f" Its {count} tasks had no time on them and stay, now without a bucket."
+def _tasks(count):
+    return "1 task" if count == 1 else f"{count} tasks"

@@ -1,5 +1,23 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+# Sane ceilings for what people type: an hour of work and a pool of hours. Amounts computed from them (hours
+# times rate) must still fit the invoices' money columns.
+MAX_RATE = Decimal(100_000)
+MAX_HOURS = Decimal(100_000)
+
+
+def bounds(low, high, below, above):
+    """Validators refusing values outside low..high, with a message for each side that names the field."""
+    return [MinValueValidator(low, below), MaxValueValidator(high, above)]
+
+
+def rate_bounds(label):
+    return bounds(0, MAX_RATE, f"{label} cannot be negative.", f"{label} cannot be more than {MAX_RATE}.")
 
 
 class ArchivableQuerySet(models.QuerySet):
@@ -33,7 +51,9 @@ class Client(Archivable):
     contact_name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
-    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    hourly_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=rate_bounds("The hourly rate")
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -42,7 +62,9 @@ class Client(Archivable):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(hourly_rate__gte=0), name="client_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(hourly_rate__gte=0, hourly_rate__lte=MAX_RATE), name="client_rate_in_range"
+            ),
         ]
 
     def __str__(self):
@@ -73,8 +95,18 @@ class Project(Archivable):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
     name = models.CharField(max_length=200)
     code = models.CharField(max_length=32, blank=True)
-    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    budget_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    hourly_rate = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=rate_bounds("The hourly rate")
+    )
+    budget_hours = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=bounds(
+            0, MAX_HOURS, "Budget hours cannot be negative.", f"Budget hours cannot be more than {MAX_HOURS}."
+        ),
+    )
     billable = models.BooleanField(default=True, help_text="Default for new tasks in this project.")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -84,9 +116,11 @@ class Project(Archivable):
         ordering = ["client__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["client", "name"], name="project_name_unique_per_client"),
-            models.CheckConstraint(condition=models.Q(hourly_rate__gte=0), name="project_rate_not_negative"),
             models.CheckConstraint(
-                condition=models.Q(budget_hours__gte=0), name="project_budget_not_negative"
+                condition=Q(hourly_rate__gte=0, hourly_rate__lte=MAX_RATE), name="project_rate_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_hours__gte=0, budget_hours__lte=MAX_HOURS), name="project_budget_in_range"
             ),
         ]
 

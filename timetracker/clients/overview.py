@@ -4,28 +4,25 @@ Everything is computed with annotations and subqueries so a table costs the same
 or ten thousand.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket
 from timetracker.buckets.usage import usage_many
+from timetracker.lib.dates import local_midnight, month_bounds
 from timetracker.tasks.choices import TaskStatus
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import UNBILLED_BILLABLE, Task, TimeEntry
 
 IN_PROGRESS = [TaskStatus.WORKING, TaskStatus.PAUSED]
 
 
-def local_midnight(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def month_start(today=None):
-    return local_midnight((today or timezone.localdate()).replace(day=1))
+    return month_bounds(today or timezone.localdate())[0]
 
 
 def week_start(today=None, first_weekday=0):
@@ -50,8 +47,9 @@ def _count(tasks, *, group, **filters):
 def with_figures(queryset, *, user, link):
     """Annotate clients or sites with their Tasks column, hours this month and unbilled amount.
 
-    `link` is how a task reaches the row: "client" for clients, "sites" for sites."""
-    tasks = Task.objects.filter(**{link: OuterRef("pk")})
+    `link` is how a task reaches the row: "client" for clients, "sites" for sites. Every figure counts only
+    what `user` may see: the tasks they may open, the time they may see (Staff: their own)."""
+    tasks = Task.objects.for_user(user).filter(**{link: OuterRef("pk")})
     entries = TimeEntry.objects.for_user(user).filter(**{f"task__{link}": OuterRef("pk")})
     money = DecimalField(max_digits=14, decimal_places=2)
     return queryset.annotate(
@@ -63,24 +61,26 @@ def with_figures(queryset, *, user, link):
             IntegerField(),
             group=f"task__{link}",
         ),
-        unbilled_amount=_sum(entries.stopped().billable().unbilled(), "amount", money, group=f"task__{link}"),
+        unbilled_amount=_sum(entries.unbilled_billable(), "amount", money, group=f"task__{link}"),
     )
 
 
 def widget(*, user, tasks, buckets):
     """The Time Tracker widget: running and recent tasks, hours this week and month, bucket balances,
-    unbilled amount. `tasks` is the client's or the site's tasks."""
+    unbilled amount. `tasks` is the client's or the site's tasks that `user` may open (Task.objects.for_user):
+    the widget names them, so a task the user cannot open must not be among them."""
     settings = Settings.load()
     entries = TimeEntry.objects.for_user(user).filter(task__in=tasks.values("pk"))
     now_week = week_start(first_weekday=int(settings.week_start))
     figures = entries.stopped().aggregate(
         week=Coalesce(Sum("duration_seconds", filter=Q(started_at__gte=now_week)), 0),
         month=Coalesce(Sum("duration_seconds", filter=Q(started_at__gte=month_start())), 0),
-        unbilled=Coalesce(Sum("amount", filter=Q(billable=True, invoice_line__isnull=True)), Decimal("0")),
+        unbilled=Coalesce(Sum("amount", filter=UNBILLED_BILLABLE), Decimal("0")),
     )
     recent = (
         tasks.select_related("project", "assignee")
-        .annotate(running=Count("entries", filter=Q(entries__ended_at__isnull=True)))
+        # Exists, not Count over a join: for_user's own join on entries would narrow a Count to the user's time.
+        .annotate(running=Exists(TimeEntry.objects.running().filter(task=OuterRef("pk"))))
         .order_by("-running", "-updated_at")[:8]
     )
     bucket_list = list(buckets)

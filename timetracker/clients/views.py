@@ -55,7 +55,7 @@ def _table(request, queryset, *, link, template):
 
 def client_detail(request, pk):
     client = get_object_or_404(Client.objects.for_user(request.user), pk=pk)
-    tasks = Task.objects.filter(client=client)
+    tasks = Task.objects.for_user(request.user).filter(client=client)
     ctx = {
         "client": client,
         "sites": client.sites.active(),
@@ -69,7 +69,7 @@ def client_detail(request, pk):
 
 def site_detail(request, pk):
     site = get_object_or_404(Site.objects.for_user(request.user).select_related("client"), pk=pk)
-    tasks = Task.objects.filter(sites=site)
+    tasks = Task.objects.for_user(request.user).filter(sites=site)
     ctx = {
         "site": site,
         "client": site.client,

@@ -1,8 +1,10 @@
 """Turning period names like `prev_month` or `20240101..20240331` into datetime ranges."""
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from timetracker.lib.dates import local_midnight, localdate, week_first_day, zone
 
 PERIOD_CHOICES = [
     ("today", "Today"),
@@ -49,7 +51,7 @@ def _named(name: str, today: date, week_start: int) -> tuple[date, date] | None:
         return None
     offset = _OFFSETS[prefix]
     if unit == "week":
-        start = today - timedelta(days=(today.weekday() - week_start) % 7 - 7 * offset)
+        start = week_first_day(today, week_start) + timedelta(weeks=offset)
         return start, start + timedelta(days=7)
     months = {"month": 1, "quarter": 3, "year": 12}.get(unit)
     if months is None:
@@ -98,36 +100,22 @@ def _days(text: str, today: date, week_start: int) -> tuple[date, date]:
     return start[0], end[1]
 
 
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    # Where a DST jump skips midnight, the UTC round trip lands on the day's first real instant.
-    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC).astimezone(tz)
-
-
-def _zone(tz: ZoneInfo | str) -> ZoneInfo:
-    if isinstance(tz, ZoneInfo):
-        return tz
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(f'Unknown time zone "{tz}"') from None
-
-
 def resolve_period(
     text: str, *, tz: ZoneInfo | str, today: date | None = None, week_start: int = 0
 ) -> tuple[datetime, datetime]:
     """Aware `(start, end)` in `tz`, both local midnights; `end` is exclusive."""
-    zone = _zone(tz)
+    tz = zone(tz)
     if not isinstance(text, str):
         raise _fail(text, f"expected text, got {type(text).__name__}")
     if type(week_start) is not int or not 0 <= week_start <= 6:
         raise ValueError(f'Invalid week start "{week_start}": use 0 (Monday) to 6 (Sunday)')
     if today is None:
-        today = datetime.now(zone).date()
+        today = localdate(tz=tz)
     elif isinstance(today, datetime) or not isinstance(today, date):
         # A datetime would carry a time and zone of its own that this function would silently drop.
         raise ValueError(f"Invalid today {today!r}: expected a date")
     try:
         first, after_last = _days(text, today, week_start)
-        return _local_midnight(first, zone), _local_midnight(after_last, zone)
+        return local_midnight(first, tz), local_midnight(after_last, tz)
     except OverflowError:
         raise _fail(text, "it falls outside the supported dates") from None

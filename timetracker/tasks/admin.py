@@ -8,7 +8,72 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from timetracker.tasks import entries as write
+from timetracker.tasks.choices import EntrySource
 from timetracker.tasks.models import Note, Task, TimeEntry
+
+# The admin edits time through the write path like every page: these are the fields a bookkeeper may set;
+# the rest (durations, amounts, invoicing, where the entry came from) follow from them.
+ENTRY_FIELDS = [
+    "task",
+    "user",
+    "started_at",
+    "ended_at",
+    "paused_seconds",
+    "billable",
+    "hourly_rate",
+    "description",
+]
+
+
+def save_entry(request, form):
+    """Create or change the entry a form describes through the write path; an error names the field."""
+    data = form.cleaned_data
+    if form.instance.pk is None:
+        return write.record(
+            by=request.user,
+            source=EntrySource.MANUAL,
+            **{name: data[name] for name in ENTRY_FIELDS if name in data},
+        )
+    # Every field as the form has it (a revert to an old version changes several at once); the rate only when
+    # it differs from the stored one: a bookkeeper's rate is an override, an emptied rate the precedence.
+    changes = {name: data[name] for name in ENTRY_FIELDS if name in data and name != "hourly_rate"}
+    stored = TimeEntry.objects.filter(pk=form.instance.pk).values_list("hourly_rate", flat=True).first()
+    if "hourly_rate" in data and data["hourly_rate"] != stored:
+        changes["hourly_rate"] = data["hourly_rate"]
+    return write.change(form.instance, by=request.user, **changes)
+
+
+def _saved_or_refused(request, form):
+    try:
+        return save_entry(request, form)
+    except write.EntryError as error:
+        # The form checked the span and the bucket; only a change made meanwhile by someone else lands here.
+        # Refusing rolls back the whole admin save.
+        raise PermissionDenied(f"Nothing was saved: {error} Reload the page and try again.") from None
+
+
+def check_entry_form(form):
+    """The write path's checks of a span, as form errors before anything is saved."""
+    data = form.cleaned_data
+    started_at, ended_at = data.get("started_at"), data.get("ended_at")
+    if started_at is None:
+        return
+    if ended_at is None:
+        if form.instance.pk is None or form.instance.ended_at is not None:
+            form.add_error("ended_at", "Give the end: running timers are started from the timer, not here.")
+        return
+    try:
+        worked = write.check_span(started_at, ended_at, data.get("paused_seconds") or 0)
+        task = data.get("task")
+        stored = form.instance.duration_seconds if form.instance.pk else 0
+        # As the write path does: new time, time moved to another task or longer time meets a hard stop.
+        if task is not None and (not form.instance.pk or "task" in form.changed_data or worked > stored):
+            write.refuse_used_up_bucket(task, at=started_at)
+    except write.EntryError as error:
+        field = form.fields.get(error.field)
+        # On the field at fault where the form shows it (an inline's task is a hidden field).
+        form.add_error(error.field if field is not None and not field.widget.is_hidden else None, str(error))
 
 
 def _names(objects, limit=5):
@@ -18,7 +83,7 @@ def _names(objects, limit=5):
     return ", ".join(names)
 
 
-def guarded_delete_selected(*, locked, message):
+def guarded_delete_selected(*, locked, message, lock=None):
     """The changelist's "Delete selected" action, refusing the whole selection if any of it is locked.
 
     locked(queryset) returns the locked objects among the selected ones; nothing is half-deleted. When the
@@ -28,7 +93,10 @@ def guarded_delete_selected(*, locked, message):
     def action(modeladmin, request, queryset):
         with transaction.atomic():
             if request.POST.get("post"):
-                list(modeladmin.model.objects.select_for_update().filter(pk__in=queryset.values("pk")))
+                if lock is not None:
+                    lock(queryset)
+                else:
+                    list(modeladmin.model.objects.select_for_update().filter(pk__in=queryset.values("pk")))
             refused = list(locked(queryset))
             if refused:
                 modeladmin.message_user(request, message.format(names=_names(refused)), messages.ERROR)
@@ -63,7 +131,14 @@ class LockedHistoryMixin:
         return super().revert_disabled(request, obj)
 
 
-class TimeEntryInlineForm(forms.ModelForm):
+class TimeEntryAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        check_entry_form(self)
+        return cleaned
+
+
+class TimeEntryInlineForm(TimeEntryAdminForm):
     """An invoiced entry shows in the task's list of entries but cannot be changed or deleted there."""
 
     def __init__(self, *args, **kwargs):
@@ -72,6 +147,12 @@ class TimeEntryInlineForm(forms.ModelForm):
             for field in self.fields.values():
                 # Disabled fields ignore whatever is posted and keep the stored value.
                 field.disabled = True
+
+    def clean(self):
+        if "task" not in self.fields:
+            # The inline's task is the page's task, set on the instance rather than in the form.
+            self.cleaned_data.setdefault("task", self.instance.task if self.instance.task_id else None)
+        return super().clean()
 
 
 class TimeEntryInlineFormSet(forms.BaseInlineFormSet):
@@ -83,7 +164,8 @@ class TimeEntryInlineFormSet(forms.BaseInlineFormSet):
     def delete_existing(self, obj, commit=True):
         if obj.is_invoiced:
             raise PermissionDenied(f'"{obj}" is invoiced and cannot be deleted.')
-        super().delete_existing(obj, commit=commit)
+        if commit:
+            write.remove(obj)
 
 
 class TimeEntryInline(admin.TabularInline):
@@ -149,6 +231,34 @@ class TaskAdmin(SimpleHistoryAdmin):
         )
     ]
 
+    def save_model(self, request, obj, form, change):
+        if obj.pk:
+            # The one lock order: everyone with time on the task, then the task, before it is written.
+            owners = TimeEntry.objects.filter(task=obj).values_list("user", flat=True)
+            write.lock(users=[request.user, *owners], tasks=[obj])
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not TimeEntry:
+            return super().save_formset(request, form, formset, change)
+        # What formset.save() would record, for the admin's change message.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for entry_form in formset.deleted_forms:
+            if entry_form.instance.pk:
+                formset.delete_existing(entry_form.instance)
+                formset.deleted_objects.append(entry_form.instance)
+        for entry_form in formset.forms:
+            if entry_form in formset.deleted_forms or not entry_form.has_changed():
+                continue
+            is_new = entry_form.instance.pk is None
+            entry_form.cleaned_data["task"] = form.instance
+            saved = _saved_or_refused(request, entry_form)
+            if is_new:
+                formset.new_objects.append(saved)
+            else:
+                formset.changed_objects.append((saved, entry_form.changed_data))
+        return None
+
     @staticmethod
     def has_invoiced_time(task):
         return task.entries.invoiced().exists()
@@ -172,6 +282,7 @@ class TaskAdmin(SimpleHistoryAdmin):
 
 @admin.register(TimeEntry)
 class TimeEntryAdmin(LockedHistoryMixin, SimpleHistoryAdmin):
+    form = TimeEntryAdminForm
     list_display = [
         "task",
         "user",
@@ -189,7 +300,23 @@ class TimeEntryAdmin(LockedHistoryMixin, SimpleHistoryAdmin):
     search_fields = ["description", "task__title", "task__client__name", "external_id"]
     list_select_related = ["task", "user", "invoice_line"]
     raw_id_fields = ["task", "user", "recorded_by", "invoice_line"]
-    readonly_fields = ["duration_seconds", "rounded_seconds", "amount", "created_at", "updated_at"]
+    fields = [
+        *ENTRY_FIELDS,
+        "duration_seconds",
+        "rounded_seconds",
+        "rate_source",
+        "amount",
+        "paused_at",
+        "timer_mode",
+        "source",
+        "external_id",
+        "recorded_by",
+        "invoice_line",
+        "billed_elsewhere",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields[len(ENTRY_FIELDS) :]
     date_hierarchy = "started_at"
     # Counting a million rows on every changelist view costs more than the number is worth.
     show_full_result_count = False
@@ -197,8 +324,21 @@ class TimeEntryAdmin(LockedHistoryMixin, SimpleHistoryAdmin):
         guarded_delete_selected(
             locked=lambda entries: entries.invoiced(),
             message="Nothing was deleted: invoiced entries cannot be deleted: {names}.",
+            lock=write.lock_entries,
         )
     ]
+
+    def save_model(self, request, obj, form, change):
+        saved = _saved_or_refused(request, form)
+        form.instance = saved
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        write.remove(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.order_by("pk"):
+            write.remove(entry, by=request.user)
 
     # An invoiced entry is locked: its page is read-only and it cannot be deleted here
     # (Admins unlock it by voiding the invoice line).

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
@@ -10,14 +10,11 @@ from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project, Site
+from timetracker.lib.dates import local_midnight
 from timetracker.lib.periods import PERIOD_CHOICES, resolve_period
 from timetracker.tasks.choices import TaskStatus
 from timetracker.tasks.forms import supported_date
 from timetracker.tasks.models import TimeEntry
-
-
-def _local_midnight(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _clients(request):
@@ -106,11 +103,11 @@ class LogFilter(django_filters.FilterSet):
         return queryset.in_period(start, end)
 
     def started_from(self, queryset, name, value):
-        return queryset.filter(started_at__gte=_local_midnight(value))
+        return queryset.filter(started_at__gte=local_midnight(value))
 
     def started_until(self, queryset, name, value):
         # "To" includes that whole day.
-        return queryset.filter(started_at__lt=_local_midnight(value + timedelta(days=1)))
+        return queryset.filter(started_at__lt=local_midnight(value + timedelta(days=1)))
 
     def is_valid(self):
         valid = super().is_valid()

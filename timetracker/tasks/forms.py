@@ -1,23 +1,27 @@
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from django import forms
 from django.urls import reverse
-from django.utils import timezone
 
 from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project, Site
+from timetracker.lib import dates
+from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR
 from timetracker.lib.durations import parse_duration
+from timetracker.tasks import entries
 from timetracker.tasks.choices import TaskStatus, TimerMode
 from timetracker.tasks.models import Task, TimeEntry
 
-FIRST_YEAR, LAST_YEAR = 1970, 2999
+__all__ = ["FIRST_YEAR", "LAST_YEAR"]
 
 
 def supported_date(value):
     """Dates far outside working life are typos (and overflow date arithmetic at year 9999)."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise forms.ValidationError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    try:
+        dates.check_supported(value)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None
 
 
 class ClientScopedTaskForm(forms.ModelForm):
@@ -81,6 +85,8 @@ class TaskStartForm(ClientScopedTaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Choosing a project reloads the client's fields too, with the project's "billable by default".
+        self.fields["project"].widget.attrs.update(self.fields["client"].widget.attrs)
         if not self.is_bound:
             self.initial.setdefault("timer_mode", Settings.load().default_timer_mode)
             self.initial.setdefault("billable", True)
@@ -194,33 +200,29 @@ class ManualEntryForm(forms.Form):
             raise forms.ValidationError("Give either a duration or start and end times, not both.")
         if seconds is None and not (start and end):
             raise forms.ValidationError("Give a duration (like 1:30) or both a start and an end time.")
-        if seconds is not None:
-            if seconds < 60:
-                self.add_error("duration", "At least one minute, please.")
+        try:
+            if seconds is not None:
+                cleaned["started_at"] = dates.local_moment(day, time(9, 0))
+                cleaned["ended_at"] = dates.add_elapsed(cleaned["started_at"], seconds)
+                _check_span(self, cleaned["started_at"], cleaned["ended_at"], field="duration")
                 return cleaned
-            cleaned["started_at"] = _aware(day, time(9, 0))
-            cleaned["ended_at"] = cleaned["started_at"] + timedelta(seconds=seconds)
-        else:
-            cleaned["started_at"] = _aware(day, start)
+            cleaned["started_at"] = dates.local_moment(day, start)
             # An end before the start means work past midnight.
-            cleaned["ended_at"] = _aware(day + timedelta(days=1 if end < start else 0), end)
-            _check_span(self, cleaned["started_at"], cleaned["ended_at"], field="end")
+            end_day = day + timedelta(days=1) if end < start else day
+            cleaned["ended_at"] = dates.local_moment(end_day, end, after=cleaned["started_at"])
+        except dates.NonexistentTime as error:
+            field = "start" if "started_at" not in cleaned else "end"
+            self.add_error(field, str(error))
+            return cleaned
+        _check_span(self, cleaned["started_at"], cleaned["ended_at"], field="end")
         return cleaned
 
 
-def _aware(day, clock):
-    return timezone.make_aware(datetime.combine(day, clock))
-
-
 def _check_span(form, started_at, ended_at, *, field, paused=0):
+    """The write path's own check, its message put on the form field."""
     if started_at and ended_at:
-        floor = lambda moment: moment.replace(second=0, microsecond=0)  # noqa: E731
-        if floor(ended_at) - floor(started_at) - timedelta(seconds=paused) < timedelta(minutes=1):
-            if paused:
-                message = (
-                    f"With {paused // 60} paused minutes, the end must leave at least one minute of work."
-                )
-            else:
-                message = "The end must be at least one minute after the start."
-            form.add_error(field, message)
+        try:
+            entries.check_span(started_at, ended_at, paused, field=field)
+        except entries.EntryError as error:
+            form.add_error(field, str(error))
     return form.cleaned_data

@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -10,6 +13,39 @@ from timetracker.billing.choices import PaymentStatus
 from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
 
 CENT = Decimal("0.01")
+
+# "Unbilled" is defined here once: on none of our invoices and not billed outside the app. As Q objects so that
+# Sum(filter=...) and subquery figures read the same rule as the QuerySet methods below.
+UNBILLED = Q(invoice_line__isnull=True, billed_elsewhere="")
+# What every unbilled amount adds up (pages and API): stopped, billable and unbilled.
+UNBILLED_BILLABLE = Q(ended_at__isnull=False, billable=True) & UNBILLED
+
+# Time is written only through timetracker.tasks.entries, which opens this for the length of a write.
+# Everything else that tries to create, change or delete TimeEntry rows fails loudly: a writer that skips
+# the rules (rounding, rates, locks, status, alerts) cannot slip in unnoticed.
+_write_path_open = ContextVar("time_entry_write_path_open", default=False)
+
+
+class WritePathBypassed(RuntimeError):
+    pass
+
+
+@contextmanager
+def write_path():
+    """Allow TimeEntry writes inside this block. Only tasks/entries.py (and test set-up) may open it."""
+    token = _write_path_open.set(True)
+    try:
+        yield
+    finally:
+        _write_path_open.reset(token)
+
+
+def _require_write_path():
+    if not _write_path_open.get():
+        raise WritePathBypassed(
+            "TimeEntry rows are created, changed and deleted only through timetracker.tasks.entries "
+            "(record / change / remove), so that every rule applies."
+        )
 
 
 TASK_FIELDS = (
@@ -83,6 +119,11 @@ class Task(models.Model):
     def __str__(self):
         return self.title
 
+    @staticmethod
+    def billable_default(project):
+        """A new task is billable unless its project says otherwise (the project's "billable by default")."""
+        return project.billable if project is not None else True
+
     def locked_fields(self, user):
         """The fields `user` may not change on this task, and why ((), "") when nothing is locked."""
         if self.pk is None:
@@ -95,18 +136,6 @@ class Task(models.Model):
                 "follow the invoice."
             )
         return (), ""
-
-    def delete_with_time(self, *, by):
-        """Delete the task and its entries, unless time on it is invoiced or (for Staff) someone else's."""
-        # Lock the entries so invoicing cannot attach one between this check and the delete.
-        entries = self.entries.select_for_update()
-        list(entries)
-        if entries.invoiced().exists():
-            raise ValueError(f'"{self}" has invoiced time, which cannot be deleted.')
-        if not by.sees_everyone and entries.exclude(user=by).exists():
-            raise ValueError(f'"{self}" has time tracked by others; ask a manager to delete it.')
-        entries.delete()
-        self.delete()
 
 
 class TimeEntryQuerySet(models.QuerySet):
@@ -121,6 +150,23 @@ class TimeEntryQuerySet(models.QuerySet):
     def running(self):
         return self.filter(ended_at__isnull=True)
 
+    # Bulk writes skip save(), so they are held to the write path too.
+    def update(self, **kwargs):
+        _require_write_path()
+        return super().update(**kwargs)
+
+    def delete(self):
+        _require_write_path()
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        _require_write_path()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        _require_write_path()
+        return super().bulk_update(objs, *args, **kwargs)
+
     def stopped(self):
         return self.filter(ended_at__isnull=False)
 
@@ -131,11 +177,15 @@ class TimeEntryQuerySet(models.QuerySet):
         return self.filter(billable=False)
 
     def unbilled(self):
-        return self.filter(invoice_line__isnull=True, billed_elsewhere="")
+        return self.filter(UNBILLED)
+
+    def unbilled_billable(self):
+        """The time behind every unbilled amount: stopped, billable, on no invoice and not billed elsewhere."""
+        return self.filter(UNBILLED_BILLABLE)
 
     def invoiced(self):
         """On one of our invoices, or marked as billed outside the app: locked either way."""
-        return self.exclude(invoice_line__isnull=True, billed_elsewhere="")
+        return self.exclude(UNBILLED)
 
     def in_period(self, start, end):
         """Entries that started in [start, end): a period is half-open so adjacent periods never overlap."""
@@ -173,8 +223,9 @@ class TimeEntry(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="entries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
+    # PROTECT, not SET_NULL: Django would clear it with a bulk update that bypasses the write path.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -210,6 +261,9 @@ class TimeEntry(models.Model):
     class Meta:
         ordering = ["-started_at"]
         verbose_name_plural = "time entries"
+        # Django's deletion cascades (an invoice line's SET_NULL) update entries through the base manager:
+        # the guarded one, so a cascade that skips the write path fails instead of writing unseen.
+        base_manager_name = "objects"
         constraints = [
             # The last word on "one running timer per user", whatever races the Python code loses.
             models.UniqueConstraint(
@@ -240,6 +294,14 @@ class TimeEntry(models.Model):
     def __str__(self):
         return f"{self.task} ({self.started_at:%Y-%m-%d %H:%M})"
 
+    def save(self, *args, **kwargs):
+        _require_write_path()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _require_write_path()
+        return super().delete(*args, **kwargs)
+
     @property
     def is_running(self):
         return self.ended_at is None
@@ -253,14 +315,22 @@ class TimeEntry(models.Model):
         return self.invoice_line_id is not None or bool(self.billed_elsewhere)
 
     def elapsed_seconds(self, now=None):
-        """Worked seconds so far: up to now while running, excluding every pause."""
+        """Worked seconds so far: up to now while running, excluding every pause.
+
+        Real elapsed time, taken in UTC: subtracting two times of one local zone would count the wall clock,
+        an hour off on the days the clocks change."""
         end = self.ended_at or self.paused_at or now or timezone.now()
-        return max(0, int((end - self.started_at).total_seconds()) - self.paused_seconds)
+        elapsed = end.astimezone(UTC) - self.started_at.astimezone(UTC)
+        return max(0, int(elapsed.total_seconds()) - self.paused_seconds)
 
     def compute(self, *, policy):
         """Derive duration, rounded duration and amount from the times, the rate and a rounding policy."""
         self.duration_seconds = self.elapsed_seconds() if self.ended_at else 0
         self.rounded_seconds = policy.apply(self.duration_seconds)
+        self.price()
+
+    def price(self):
+        """The amount: rounded hours times the snapshotted rate, to the cent (half up); none if not billable."""
         if self.billable and self.hourly_rate is not None:
             hours = Decimal(self.rounded_seconds) / 3600
             self.amount = (hours * self.hourly_rate).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,15 +1,16 @@
 """The weekly grid: rows are tasks, columns are days, and typing a total into a cell makes it so."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from timetracker.lib import dates
 from timetracker.lib.durations import format_duration
-from timetracker.tasks import timer
+from timetracker.tasks import entries as write
 from timetracker.tasks.choices import EntrySource
 from timetracker.tasks.models import Task, TimeEntry
 
@@ -22,19 +23,13 @@ class Row:
 
 
 def week_of(day, week_start):
-    return day - timedelta(days=(day.weekday() - week_start) % 7)
-
-
-def day_bounds(day):
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return dates.week_first_day(day, week_start)
 
 
 def grid(*, user, first_day, extra_tasks=()):
     """Rows for every task the user tracked time on that week (plus any added), with day and week totals."""
     days = [first_day + timedelta(days=n) for n in range(7)]
-    start, _ = day_bounds(days[0])
-    _, end = day_bounds(days[-1])
+    start, end = dates.week_bounds(first_day, first_day.weekday())
     sums = (
         TimeEntry.objects.filter(user=user)
         .stopped()
@@ -64,15 +59,23 @@ def set_day_total(*, user, task, day: date, seconds: int):
     """Make the user's time on the task that day add up to `seconds`, through one adjustable manual entry."""
     if seconds < 0:
         raise ValueError("Time cannot be negative.")
-    start, end = day_bounds(day)
+    start, end = dates.day_bounds(day)
+    day_length = dates.elapsed_seconds(start, end)
+    if seconds > day_length:
+        raise ValueError(
+            f"{day:%a %d %b} holds {format_duration(day_length)}; {format_duration(seconds)} does not fit in it."
+        )
     with transaction.atomic():
-        # Two quick edits of the same cell must not both create the day's manual entry.
-        timer.lock_user(user.pk)
-        entries = list(
+        # The one lock order (user, task, then entries): two quick edits of the same cell must not both
+        # create the day's manual entry.
+        write.lock(users=[user], tasks=[task])
+        day_entries = list(
             TimeEntry.objects.select_for_update().filter(user=user, task=task).stopped().in_period(start, end)
         )
-        adjustable = next((e for e in entries if e.source == EntrySource.MANUAL and not e.is_invoiced), None)
-        fixed = sum(e.duration_seconds for e in entries if e is not adjustable)
+        adjustable = next(
+            (e for e in day_entries if e.source == EntrySource.MANUAL and not e.is_invoiced), None
+        )
+        fixed = sum(e.duration_seconds for e in day_entries if e is not adjustable)
         if seconds < fixed:
             raise ValueError(
                 f"{format_duration(fixed)} on {day:%a %d %b} comes from timer or invoiced entries; "
@@ -81,23 +84,18 @@ def set_day_total(*, user, task, day: date, seconds: int):
         wanted = seconds - fixed
         if wanted == 0:
             if adjustable:
-                adjustable.delete()
-                timer.refresh_status(task)
+                write.remove(adjustable, by=user)
             return None
-        if wanted < 60:
-            raise ValueError("An entry needs at least one minute.")
-        if wanted > (adjustable.duration_seconds if adjustable else 0):
-            timer.refuse_if_bucket_stopped(task)
-        entry = adjustable or TimeEntry(
+        if adjustable:
+            return write.change(
+                adjustable, by=user, ended_at=dates.add_elapsed(adjustable.started_at, wanted)
+            )
+        started_at = max([dates.local_moment(day, time(9)), *(e.ended_at for e in day_entries)])
+        return write.record(
             task=task,
             user=user,
-            recorded_by=user,
+            by=user,
+            started_at=started_at,
+            ended_at=dates.add_elapsed(started_at, wanted),
             source=EntrySource.MANUAL,
-            billable=task.billable,
-            started_at=max([start.replace(hour=9), *(e.ended_at for e in entries)]),
         )
-        entry.ended_at = entry.started_at + timedelta(seconds=wanted)
-        timer.apply_rules(entry, keep_rate=entry.pk is not None)
-        entry.save()
-        timer.refresh_status(task)
-        return entry

@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import Settings
 from timetracker.lib.money import format_money
-from timetracker.tasks import timer
+from timetracker.tasks import entries as write
 from timetracker.tasks.filters import LogFilter
 from timetracker.tasks.models import Task, TimeEntry
 
@@ -90,13 +90,14 @@ def log_bulk(request):
         messages.error(request, "Tick at least one task first.")
     else:
         try:
+            task_ids = list(tasks.values_list("pk", flat=True))
+            owners = TimeEntry.objects.filter(task__in=task_ids).values_list("user", flat=True).distinct()
             with transaction.atomic():
-                # Lock by id: PostgreSQL refuses FOR UPDATE on the DISTINCT that scoping may add.
-                locked = Task.objects.select_for_update().filter(
-                    pk__in=list(tasks.values_list("pk", flat=True))
-                )
-                done = _bulk(request, action, list(locked))
-        except ValueError as error:
+                # The one lock order: everyone who tracked time on the tasks, then the tasks (by id:
+                # PostgreSQL refuses FOR UPDATE on the DISTINCT that scoping may add).
+                write.lock(users=list(owners), tasks=task_ids)
+                done = _bulk(request, action, list(Task.objects.filter(pk__in=task_ids).order_by("pk")))
+        except (ValueError, write.EntryError) as error:
             messages.error(request, str(error))
         else:
             messages.success(request, done)
@@ -125,9 +126,7 @@ def _bulk(request, action, tasks):
         _refuse_locked(tasks, user, "billable")
         entries = _own_unlocked_entries(user, tasks)
         for entry in entries:
-            entry.billable = billable
-            timer.apply_rules(entry, keep_rate=True)
-            entry.save()
+            write.change(entry, by=user, billable=billable)
         for task in tasks:
             task.billable = billable
             task.save(update_fields=["billable", "updated_at"])
@@ -135,7 +134,7 @@ def _bulk(request, action, tasks):
         return f"Marked {len(tasks)} task(s) and {len(entries)} unbilled entr{'y' if len(entries) == 1 else 'ies'} {label}."
     if action == "delete":
         for task in tasks:
-            task.delete_with_time(by=user)
+            write.remove_task(task, by=user)
         return f"Deleted {len(tasks)} task(s) and their time."
     raise ValueError("Choose what to do with the ticked tasks.")
 

@@ -1,59 +1,56 @@
 from datetime import date
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from timetracker.accounts import once
 from timetracker.billing.models import Settings
 from timetracker.lib.durations import parse_duration
-from timetracker.tasks import timer, timesheet
+from timetracker.tasks import entries, timer, timesheet
 from timetracker.tasks.choices import EntrySource
 from timetracker.tasks.forms import FIRST_YEAR, LAST_YEAR, ManualEntryForm
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import Task
 from timetracker.tasks.views.common import LOGS_CHANGED, get_task, render_dialog
 
 
 def entry_add(request):
-    """Add past work to a task: a date and a duration, or start and end times."""
+    """Add past work to a task: a date and a duration, or start and end times. A double submit adds it once
+    and answers the repeat as it answered the first post (accounts.once)."""
     initial = {"task": request.GET.get("task"), "date": timezone.localdate(), "billable": True}
     form = ManualEntryForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and once.well_formed(request, form):
         try:
-            entry = _add_entry(request.user, form.cleaned_data)
+            with once.first_time(request.user, once.posted(request)) as first:
+                entry = _add_entry(request.user, form.cleaned_data) if first else None
         except timer.TimerError as error:
             form.add_error("task", str(error))
         else:
-            messages.success(request, f"Added {entry.duration_seconds // 60} minutes to {entry.task.title}.")
+            task = entry.task if entry else form.cleaned_data["task"]
+            if entry:
+                messages.success(request, f"Added {entry.duration_seconds // 60} minutes to {task.title}.")
+            else:
+                messages.info(request, f"Already recorded: this time was added to {task.title} once.")
             if not request.htmx:
-                return redirect("tasks:task_detail", entry.task_id)
-            return render_dialog(
-                request, "tasks/task_saved.html", {"task": entry.task}, events=[LOGS_CHANGED]
-            )
-    return render_dialog(request, "tasks/entry_add.html", {"form": form})
+                return redirect("tasks:task_detail", task.pk)
+            return render_dialog(request, "tasks/task_saved.html", {"task": task}, events=[LOGS_CHANGED])
+    ctx = {"form": form, "once_token": once.token_for(request)}
+    return render_dialog(request, "tasks/entry_add.html", ctx)
 
 
 def _add_entry(user, data):
-    with transaction.atomic():
-        # Serialised per user, so two quick submissions cannot both slip past a used-up bucket.
-        timer.lock_user(user.pk)
-        timer.refuse_if_bucket_stopped(data["task"])
-        entry = TimeEntry(
-            task=data["task"],
-            user=user,
-            recorded_by=user,
-            started_at=data["started_at"],
-            ended_at=data["ended_at"],
-            description=data["description"],
-            billable=data["billable"],
-            source=EntrySource.MANUAL,
-        )
-        timer.apply_rules(entry)
-        entry.save()
-        timer.refresh_status(entry.task)
-    return entry
+    return entries.record(
+        task=data["task"],
+        user=user,
+        by=user,
+        started_at=data["started_at"],
+        ended_at=data["ended_at"],
+        description=data["description"],
+        billable=data["billable"],
+        source=EntrySource.MANUAL,
+    )
 
 
 def timesheet_week(request):

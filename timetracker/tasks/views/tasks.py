@@ -7,6 +7,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from timetracker.billing.models import Settings
 from timetracker.lib.money import format_money
+from timetracker.tasks import entries as write
 from timetracker.tasks import timer
 from timetracker.tasks.forms import EntryTimesFormSet, TaskEditForm
 from timetracker.tasks.models import Note, TimeEntry
@@ -47,21 +48,36 @@ def task_edit(request, pk):
     form = TaskEditForm(request.POST or None, instance=task, user=request.user)
     entries = EntryTimesFormSet(request.POST or None, queryset=editable, prefix="entries")
     if request.method == "POST" and form.is_valid() and entries.is_valid():
-        with transaction.atomic():
-            form.save()
-            for entry in entries.save(commit=False):
-                # Edited times are floored and rounded like a stopped timer; the rate stays as snapshotted.
-                timer.apply_rules(entry, keep_rate=True)
-                entry.save()
+        try:
+            with transaction.atomic():
+                # The one lock order: the people whose time is edited, then the task, before the task is saved.
+                write.lock(users=[request.user, *editable.values_list("user", flat=True)], tasks=[task])
+                form.save()
+                for entry_form in entries.forms:
+                    if entry_form.has_changed():
+                        # Floored and rounded like a stopped timer; the rate stays as snapshotted.
+                        changes = {
+                            name: entry_form.cleaned_data[name]
+                            for name in entry_form.changed_data
+                            if name in write.CHANGEABLE
+                        }
+                        write.change(entry_form.instance, by=request.user, **changes)
+        except write.EntryError as error:
+            form.add_error(None, str(error))
+            ctx = {"task": task, "form": form, "entries": entries, "locked": _locked_entries(task)}
+            return render_dialog(request, "tasks/task_edit.html", ctx)
         messages.success(request, f'Saved "{task.title}".')
         if not request.htmx:
             return redirect("tasks:task_detail", task.pk)
         return render_dialog(
             request, "tasks/task_saved.html", {"task": task}, events=[LOGS_CHANGED, TIMER_CHANGED]
         )
-    locked = task.entries.invoiced().select_related("user", "invoice_line__invoice")
-    ctx = {"task": task, "form": form, "entries": entries, "locked": locked}
+    ctx = {"task": task, "form": form, "entries": entries, "locked": _locked_entries(task)}
     return render_dialog(request, "tasks/task_edit.html", ctx)
+
+
+def _locked_entries(task):
+    return task.entries.invoiced().select_related("user", "invoice_line__invoice")
 
 
 def task_delete(request, pk):
@@ -70,9 +86,8 @@ def task_delete(request, pk):
     if request.method == "POST":
         title = task.title
         try:
-            with transaction.atomic():
-                task.delete_with_time(by=request.user)
-        except ValueError as problem:
+            write.remove_task(task, by=request.user)
+        except write.EntryError as problem:
             error = str(problem)
         else:
             messages.success(request, f'Deleted "{title}" and its time.')

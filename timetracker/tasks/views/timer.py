@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from timetracker.tasks import timer
 from timetracker.tasks.forms import TaskStartForm
+from timetracker.tasks.models import Task
 from timetracker.tasks.views.common import LOGS_CHANGED, TIMER_CHANGED, get_own_running_entry, render_dialog
 
 
@@ -24,13 +25,24 @@ def timer_new(request):
             if not request.htmx:
                 return redirect("tasks:timer_panel")
             return _panel(request, entry, events=[TIMER_CHANGED, LOGS_CHANGED])
-    return render_dialog(request, "tasks/timer_new.html", {"form": form})
+    return render_dialog(request, "tasks/timer_new.html", {"form": form, "new_task": True})
 
 
 def timer_fields(request):
     """htmx: the New Task (or Edit) fields that depend on the client, re-rendered for the chosen client."""
-    form = TaskStartForm(request.GET, user=request.user)
-    return render(request, "tasks/timer_new.html#client-fields", {"form": form})
+    data = request.GET.copy()
+    if request.htmx.trigger_name in ("client", "project"):
+        # A newly chosen client or project brings its "billable by default"; the box stays the user's to change.
+        form = TaskStartForm(data, user=request.user)
+        project = form.fields["project"].queryset.filter(pk=_id(data.get("project"))).first()
+        data["billable"] = "on" if Task.billable_default(project) else ""
+    form = TaskStartForm(data, user=request.user)
+    ctx = {"form": form, "new_task": data.get("modal") == "new-task"}
+    return render(request, "tasks/timer_new.html#client-fields", ctx)
+
+
+def _id(text):
+    return int(text) if text and text.isascii() and text.isdecimal() else None
 
 
 def timer_panel(request):

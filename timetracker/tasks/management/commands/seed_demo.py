@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from timetracker.billing.invoicing import InvoicingError
 from timetracker.demo import DEFAULT_ENTRIES, seed
 
 
@@ -17,4 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, entries, **options):
         if entries < 0:
             raise CommandError(f"--entries must be zero or more, not {entries}.")
-        seed(entries=entries, log=self.stdout.write)
+        try:
+            seed(entries=entries, log=self.stdout.write)
+        except InvoicingError as error:
+            # The seed is one transaction, so say plainly that nothing of it was kept.
+            raise CommandError(
+                f"The demo invoice could not be made, so no demo data was saved: {error}"
+            ) from error

@@ -1,0 +1,417 @@
+"""The one write path for time: every TimeEntry row is created, changed and deleted here.
+
+The timer, manual time, the weekly grid, the REST API, the Django admin, invoicing, re-rating and the demo
+seed (and imports and sync after them) call these functions, so each rule exists once:
+
+- Locks in one order: the users, then the tasks, then the entries, each by ascending id. Invoicing and task
+  deletion take the same order (an invoice's own row, where one is locked, after the users and before tasks). A writer that held an entry and then waited for its task would deadlock
+  against one that went top-down, so callers that touch rows of several levels lock them all first (`lock`).
+- Starts and ends are floored to whole minutes, and less than one minute of work is refused.
+- A used-up bucket with a hard stop takes no new time.
+- The client's rounding policy gives the rounded time; the rate is snapshotted by precedence when work is
+  stopped or recorded, and kept on later edits (a rate change applies to new entries only).
+- A new entry is billable when its task is (a task takes its project's "billable by default").
+- The task's status follows its entries, bucket alerts are recorded, and every change leaves a history row.
+
+Models refuse writes made anywhere else (`models.write_path`).
+"""
+
+from datetime import UTC
+
+from django.db import transaction
+from django.utils import timezone
+
+from timetracker.accounts.models import User
+from timetracker.billing.models import Settings
+from timetracker.billing.rates import resolve_rate
+from timetracker.buckets import usage
+from timetracker.lib import dates
+from timetracker.lib.durations import MAX_SECONDS
+from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
+from timetracker.tasks.models import Task, TimeEntry, write_path
+
+ONE_MINUTE = 60
+# What change() may set; everything else on an entry belongs to the write path or to invoicing.
+CHANGEABLE = {
+    "task",
+    "user",
+    "started_at",
+    "ended_at",
+    "paused_at",
+    "paused_seconds",
+    "billable",
+    "description",
+    "hourly_rate",
+}
+
+
+class EntryError(Exception):
+    """Time that cannot be written as asked; the message says why in words a user understands.
+
+    `field` names the input at fault where there is one, so forms and the API can point at it."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class TooShort(EntryError):
+    """Less than one minute of work."""
+
+
+class BucketUsedUp(EntryError):
+    """The task's bucket is used up and set to stop new time."""
+
+
+class Locked(EntryError):
+    """The entry is invoiced (on our invoice or billed elsewhere)."""
+
+
+class Gone(EntryError):
+    """The entry was deleted, stopped or moved by someone else meanwhile."""
+
+
+# --- the rules ------------------------------------------------------------------------------------------
+
+
+def floor_minute(moment):
+    """The whole minute a moment falls in, in UTC (so zones with odd offsets floor the same way)."""
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def check_span(started_at, ended_at, paused_seconds=0, *, field="ended_at"):
+    """Refuse a span outside the supported dates, with less than a minute of work once the start and end
+    are floored, or with an implausible length."""
+    for name, moment in (("started_at", started_at), ("ended_at", ended_at)):
+        try:
+            dates.check_supported(moment, "time")
+        except ValueError as error:
+            raise EntryError(str(error), name if field == "ended_at" else field) from None
+    worked = dates.elapsed_seconds(floor_minute(started_at), floor_minute(ended_at)) - paused_seconds
+    if worked < ONE_MINUTE:
+        if paused_seconds:
+            raise TooShort(
+                f"With {paused_seconds // 60} paused minutes, the end must leave at least one minute of work.",
+                field,
+            )
+        raise TooShort(
+            "At least one minute of work is needed: the end must be at least one minute after the start.",
+            field,
+        )
+    if worked > MAX_SECONDS:
+        raise EntryError(f"More than {MAX_SECONDS // 3600:,} hours is not a plausible entry.", field)
+    return worked
+
+
+def refuse_used_up_bucket(task, *, at=None):
+    """A bucket with a hard stop takes no new time once the period `at` falls in is used up."""
+    bucket = task.bucket
+    if bucket is None or not bucket.hard_stop:
+        return
+    if usage.usage(bucket, day=usage.period_day(at or timezone.now())).remaining_seconds <= 0:
+        raise BucketUsedUp(
+            f'The bucket "{bucket}" is used up and set to stop new time. Ask a manager to top it up.', "task"
+        )
+
+
+def lock(*, users=(), tasks=(), entries=()):
+    """Row locks in the one order: users, then tasks, then entries, each by ascending id.
+
+    Locking a row again in the same transaction costs nothing, so a caller that touches several rows takes
+    them all here first and the functions below re-take their own without waiting."""
+    for model, items in ((User, users), (Task, tasks), (TimeEntry, entries)):
+        ids = sorted({getattr(item, "pk", item) for item in items if item is not None})
+        if ids:
+            list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
+def lock_entries(queryset, *, by=None):
+    """Lock the entries of a queryset with their users and tasks (in the one order); return their ids.
+
+    `by`, the person acting, is locked with the users: rows written later name them (history, created_by),
+    and PostgreSQL's key-share lock for that reference must not come after the other locks."""
+    rows = list(queryset.order_by().values_list("pk", "user_id", "task_id"))
+    lock(users={r[1] for r in rows} | {by}, tasks={r[2] for r in rows}, entries={r[0] for r in rows})
+    return [r[0] for r in rows]
+
+
+def refresh_status(task):
+    """Working and Paused follow the running entries on the task (anyone's); otherwise it is done or new."""
+    running = list(task.entries.running().values_list("paused_at", flat=True))
+    if any(paused_at is None for paused_at in running):
+        status = TaskStatus.WORKING
+    elif running:
+        status = TaskStatus.PAUSED
+    elif task.entries.exists():
+        status = TaskStatus.COMPLETED
+    else:
+        status = TaskStatus.NOT_STARTED
+    if task.status != status:
+        task.status = status
+        task.save(update_fields=["status", "updated_at"])
+
+
+def _settle(entry, *, snapshot_rate, settings=None, rates=None):
+    """Floor, check and compute a stopped entry: duration, rounding, the rate snapshot and the amount."""
+    entry.started_at = floor_minute(entry.started_at)
+    entry.ended_at = floor_minute(entry.ended_at)
+    check_span(entry.started_at, entry.ended_at, entry.paused_seconds)
+    settings = settings or Settings.load().for_client(entry.task.client)
+    if snapshot_rate:
+        key = (entry.task_id, entry.user_id)
+        found = rates.get(key) if rates is not None else None
+        if found is None:
+            found = resolve_rate(task=entry.task, user=entry.user, settings=settings)
+            if rates is not None:
+                rates[key] = found
+        entry.hourly_rate, entry.rate_source = found
+    entry.compute(policy=settings.rounding_policy())
+
+
+def _after_write(entry, *tasks):
+    for task in {t.pk: t for t in (entry.task, *tasks) if t is not None}.values():
+        refresh_status(task)
+    if entry.ended_at and entry.task.bucket_id:
+        usage.record_alerts(entry.task.bucket, day=usage.period_day(entry.started_at))
+
+
+def _history(entry, by, reason):
+    # django-simple-history reads these when it writes the history row.
+    if by is not None:
+        entry._history_user = by
+    if reason:
+        entry._change_reason = reason
+
+
+def _task(task):
+    found = Task.objects.select_related("client", "project", "bucket").filter(pk=getattr(task, "pk", task))
+    if not found:
+        raise Gone("This task no longer exists.", "task")
+    return found[0]
+
+
+# --- record, change, remove ------------------------------------------------------------------------------
+
+
+def record(
+    *,
+    task,
+    user,
+    started_at,
+    ended_at=None,
+    by=None,
+    source=EntrySource.MANUAL,
+    billable=None,
+    description="",
+    paused_seconds=0,
+    hourly_rate=None,
+    timer_mode=TimerMode.UP,
+    external_id="",
+):
+    """Record work on a task: stopped when `ended_at` is given, else a running timer (the timer's start).
+
+    `hourly_rate` overrides the rate precedence for this entry; `billable` defaults to the task's."""
+    with transaction.atomic(), write_path():
+        lock(users=[user, by], tasks=[task])
+        task = _task(task)
+        entry = TimeEntry(
+            task=task,
+            user=user,
+            recorded_by=by or user,
+            started_at=started_at,
+            ended_at=ended_at,
+            paused_seconds=paused_seconds,
+            billable=task.billable if billable is None else billable,
+            description=description,
+            source=source,
+            timer_mode=timer_mode,
+            external_id=external_id,
+        )
+        if hourly_rate is not None:
+            entry.hourly_rate, entry.rate_source = hourly_rate, RateSource.ENTRY
+        if ended_at is not None:
+            _settle(entry, snapshot_rate=hourly_rate is None)
+        refuse_used_up_bucket(task, at=entry.started_at)
+        _history(entry, by, "")
+        entry.save()
+        _after_write(entry)
+    return entry
+
+
+def change(entry, *, by=None, reason="", edit=None, running_only=False, **fields):
+    """Change an entry: the given fields, then `edit(entry)` for changes that depend on its current state
+    (the timer's pause and stop). The entry is reloaded under its locks first, so `entry` ends up as saved.
+
+    `hourly_rate`: a Decimal overrides the rate, None goes back to the precedence; left out, the snapshot is
+    kept unless the task changes. Stopping a running entry (giving it an end) snapshots the rate."""
+    unknown = set(fields) - CHANGEABLE
+    if unknown:
+        raise TypeError(f"change() cannot set {', '.join(sorted(unknown))}")
+    try:
+        with transaction.atomic(), write_path():
+            before = TimeEntry.objects.filter(pk=entry.pk).values("user_id", "task_id", "ended_at").first()
+            if before is None or (running_only and before["ended_at"] is not None):
+                raise Gone("This timer is already stopped or discarded." if running_only else _GONE)
+            lock(
+                users=[before["user_id"], fields.get("user"), by],
+                tasks=[before["task_id"], fields.get("task")],
+                entries=[entry.pk],
+            )
+            entry.refresh_from_db()
+            if (entry.user_id, entry.task_id) != (before["user_id"], before["task_id"]) or (
+                running_only and not entry.is_running
+            ):
+                raise Gone("This entry changed meanwhile; reload it and try again.")
+            if entry.is_invoiced:
+                raise Locked("This entry is invoiced, so it can no longer be changed.")
+            _apply(entry, fields, edit, by=by, reason=reason)
+    except EntryError:
+        if TimeEntry.objects.filter(pk=entry.pk).exists():
+            entry.refresh_from_db()  # nothing was saved: hand back the entry as it still is
+        raise
+    return entry
+
+
+_GONE = "This entry no longer exists."
+
+
+def _apply(entry, fields, edit, *, by, reason):
+    was_running, old_task, old_duration = entry.is_running, entry.task, entry.duration_seconds
+    rate = fields.pop("hourly_rate", ...)
+    if "task" in fields:
+        fields["task"] = _task(fields["task"])
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    if edit is not None:
+        edit(entry)
+    task_changed = entry.task_id != old_task.pk
+    if rate is not ... and rate is not None:
+        entry.hourly_rate, entry.rate_source = rate, RateSource.ENTRY
+    if entry.is_running:
+        if not was_running:
+            raise EntryError(
+                "A stopped entry cannot be made to run again; start a timer instead.", "ended_at"
+            )
+        if task_changed:
+            refuse_used_up_bucket(entry.task)
+    else:
+        # The rate is snapshotted when work stops and kept after, unless told otherwise or the task changes.
+        if rate is ...:
+            snapshot = was_running or (task_changed and entry.rate_source != RateSource.ENTRY)
+        else:
+            snapshot = rate is None
+        _settle(entry, snapshot_rate=snapshot)
+        # Stopping records time already worked, so only new or moved time meets the hard stop.
+        if task_changed or (not was_running and entry.duration_seconds > old_duration):
+            refuse_used_up_bucket(entry.task, at=entry.started_at)
+    _history(entry, by, reason)
+    entry.save()
+    _after_write(entry, old_task)
+
+
+def remove(entry, *, by=None, running_only=False):
+    """Delete an entry (a stopped one, or a running timer discarded); invoiced time cannot be deleted."""
+    with transaction.atomic(), write_path():
+        before = TimeEntry.objects.filter(pk=entry.pk).values("user_id", "task_id").first()
+        if before is None:
+            raise Gone(_GONE)
+        lock(users=[before["user_id"], by], tasks=[before["task_id"]], entries=[entry.pk])
+        fresh = TimeEntry.objects.select_related("task").filter(pk=entry.pk).first()
+        if fresh is None or (running_only and not fresh.is_running):
+            raise Gone("This timer is already stopped or discarded." if running_only else _GONE)
+        if (fresh.user_id, fresh.task_id) != (before["user_id"], before["task_id"]):
+            raise Gone("This entry changed meanwhile; reload it and try again.")
+        if fresh.is_invoiced:
+            raise Locked("This entry is invoiced, so it cannot be deleted.")
+        _history(fresh, by, "")
+        fresh.delete()
+        refresh_status(fresh.task)
+
+
+def remove_task(task, *, by):
+    """Delete a task with its time, unless time on it is invoiced or (for Staff) someone else's."""
+    with transaction.atomic(), write_path():
+        owners = set(TimeEntry.objects.filter(task=task).values_list("user_id", flat=True))
+        lock(users=owners | {by}, tasks=[task])
+        rows = list(TimeEntry.objects.filter(task=task).select_for_update().order_by("pk"))
+        if any(row.is_invoiced for row in rows):
+            raise Locked(f'"{task}" has invoiced time, which cannot be deleted.')
+        if not by.sees_everyone and any(row.user_id != by.pk for row in rows):
+            raise EntryError(f'"{task}" has time tracked by others; ask a manager to delete it.')
+        for row in rows:
+            # One by one, so each history row says who deleted it and why.
+            _history(row, by, "Deleted with its task")
+            row.delete()
+        task.delete()
+
+
+# --- invoicing's and re-rating's part of an entry ---------------------------------------------------------
+
+
+def set_billing(entries, *, by=None, **fields):
+    """Which of our invoice lines billed these entries (`invoice_line`), or the reference of an invoice
+    made elsewhere (`billed_elsewhere`). The caller holds the locks (`lock_entries`) and has checked them."""
+    from simple_history.utils import bulk_update_with_history
+
+    if set(fields) - {"invoice_line", "billed_elsewhere"} or not fields:
+        raise TypeError("set_billing() sets invoice_line and/or billed_elsewhere")
+    for entry in entries:
+        for name, value in fields.items():
+            setattr(entry, name, value)
+    with write_path():
+        bulk_update_with_history(entries, TimeEntry, list(fields), default_user=by)
+
+
+def delete_line(line, *, by=None):
+    """Take an invoice line's entries off it (unbilled again, with history) and delete the line. Deleting the
+    line alone would have Django clear their `invoice_line` in bulk, unseen; the caller holds the invoice."""
+    ids = lock_entries(TimeEntry.objects.filter(invoice_line=line), by=by)
+    set_billing(list(TimeEntry.objects.filter(pk__in=ids)), invoice_line=None, by=by)
+    with write_path():
+        line.delete()
+
+
+def rerate(entry, *, rate, source, reason, by=None):
+    """A new rate for an unbilled entry (the caller holds the locks): same rounded time, new amount."""
+    entry.hourly_rate, entry.rate_source = rate, source
+    entry.price()
+    _history(entry, by, reason)
+    with write_path():
+        entry.save(update_fields=["hourly_rate", "rate_source", "amount", "updated_at"])
+    return entry
+
+
+# --- history in bulk -------------------------------------------------------------------------------------
+
+
+def record_many(entries, *, batch_size=5000):
+    """Record past work in bulk (the demo seed, benchmarks): each unsaved TimeEntry is floored, checked,
+    rated by precedence (unless it carries an override), rounded and priced as `record` does, then inserted
+    in batches. Rows are not locked one by one and hard stops are not applied: this is history being loaded,
+    in the caller's transaction. Returns the number inserted."""
+    settings_by_client, rates, tasks, created = {}, {}, {}, 0
+    agency = Settings.load()
+    batch = []
+    with transaction.atomic(), write_path():
+        for entry in entries:
+            client = entry.task.client
+            if client.pk not in settings_by_client:
+                settings_by_client[client.pk] = agency.for_client(client)
+            if entry.billable is None:
+                entry.billable = entry.task.billable
+            override = entry.rate_source == RateSource.ENTRY
+            _settle(entry, snapshot_rate=not override, settings=settings_by_client[client.pk], rates=rates)
+            entry.recorded_by = entry.recorded_by or entry.user
+            tasks[entry.task.pk] = entry.task
+            batch.append(entry)
+            if len(batch) >= batch_size:
+                TimeEntry.objects.bulk_create(batch)
+                created += len(batch)
+                batch = []
+        TimeEntry.objects.bulk_create(batch)
+        created += len(batch)
+        for task in tasks.values():
+            refresh_status(task)
+        for bucket in {t.bucket for t in tasks.values() if t.bucket_id}:
+            usage.record_alerts(bucket)
+    return created
