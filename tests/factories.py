@@ -11,6 +11,7 @@ from timetracker.billing.models import ClientSettings, Invoice, InvoiceLine, Inv
 from timetracker.buckets.models import Bucket, BucketAlert
 from timetracker.clients.models import Client, Project, Site
 from timetracker.lib.rounding import RoundingPolicy
+from timetracker.tasks import totals
 from timetracker.tasks.models import Note, Task, TimeEntry, write_path
 
 PASSWORD = "correct horse battery staple"
@@ -126,6 +127,7 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
         entry.compute(policy=policy)
         with write_path():
             entry.save()
+        totals.move(after=entry)  # as the write path keeps them, so pages that read totals agree
         return entry
 
     @classmethod

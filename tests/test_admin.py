@@ -20,6 +20,8 @@ FACTORIES = {
     "bucketalert": factories.BucketAlertFactory,
     "task": factories.TaskFactory,
     "timeentry": factories.TimeEntryFactory,
+    # Kept by the write path (and the entry factory), never made on their own.
+    "tasktotal": lambda: factories.TimeEntryFactory().task.totals.get(),
     "note": factories.NoteFactory,
     "invoice": factories.InvoiceFactory,
     "invoiceline": factories.InvoiceLineFactory,

@@ -1,5 +1,5 @@
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -7,6 +7,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from timetracker import demo
 from timetracker.accounts.models import User
 from timetracker.billing import invoicing
 from timetracker.billing.models import Invoice
@@ -129,3 +130,13 @@ def test_a_seed_that_fails_saves_nothing_and_says_what_failed(monkeypatch):
     with pytest.raises(CommandError, match="no demo data was saved: Acme Corp has no unbilled"):
         call_command("seed_demo", stdout=StringIO())
     assert counts() == [0, 0, 0, 0, 0, 0]
+
+
+def test_a_big_seed_adds_staff_and_never_reaches_before_its_first_day(monkeypatch):
+    # Scaled down: 100 entries a person, histories no older than 1 November (about 13 weekdays, ~60 each).
+    monkeypatch.setattr(demo, "PER_PERSON", 100)
+    monkeypatch.setattr(demo, "HISTORY_FROM", date(2026, 11, 1))
+    demo.seed(entries=500, log=lambda text: None)
+    assert User.objects.filter(username__startswith="staff").count() == 2  # 5 people for 500 entries
+    assert TimeEntry.objects.order_by("started_at").first().started_at.date() >= date(2026, 10, 31)
+    assert 250 < TimeEntry.objects.count() < 500  # as many as fit, and no crash

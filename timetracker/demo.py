@@ -26,6 +26,9 @@ from timetracker.tasks.choices import EntrySource, TaskStatus
 from timetracker.tasks.models import Task, TimeEntry
 
 DEMO_PASSWORD = "timetracker"
+# Histories reach back at most to here; about 4.5 entries a weekday from then on make PER_PERSON each.
+HISTORY_FROM = date(1990, 1, 1)
+PER_PERSON = 40_000
 DEFAULT_ENTRIES = 240
 # The demo invoice bills this many days from the start of the history, leaving the rest unbilled.
 INVOICE_DAYS = 14
@@ -243,12 +246,35 @@ def _entries(users, tasks, settings, wanted, today):
     """Add entries until the demo users have `wanted` of them; each user works weekdays, back from yesterday.
 
     They go in through the write path's bulk form, which rounds, rates and prices them as the timer would."""
-    demo_users = list(users.values())
+    demo_users = list(users.values()) + _extra_staff(wanted)
     existing = TimeEntry.objects.filter(user__in=demo_users).count()
     missing = wanted - existing
     if missing <= 0:
         return 0
     return write.record_many(_history(demo_users, tasks, missing, today, random.Random(existing)))
+
+
+def _extra_staff(wanted):
+    """Big seeds (benchmarks) get more staff rather than centuries of history: every entry stays inside the
+    supported dates, each person's history reaching back no further than HISTORY_FROM."""
+    needed = -(-wanted // PER_PERSON) - len(USERS)
+    extra = []
+    for number in range(1, max(0, needed) + 1):
+        user, created = User.objects.get_or_create(
+            username=f"staff{number:02}",
+            defaults={
+                "first_name": "Staff",
+                "last_name": f"{number:02}",
+                "email": f"staff{number:02}@agency.example",
+                "time_zone": "Europe/Amsterdam" if number % 2 else "America/New_York",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get_or_create(name=Role.STAFF)[0])
+        extra.append(user)
+    return extra
 
 
 def _history(demo_users, tasks, missing, today, rng):
@@ -263,7 +289,7 @@ def _history(demo_users, tasks, missing, today, rng):
         # Continue further back in time than anything already there, so entries never overlap.
         day = (first.astimezone(tz).date() if first else today) - timedelta(days=1)
         count = 0
-        while count < per_user and made < missing:
+        while count < per_user and made < missing and day >= HISTORY_FROM:
             if day.weekday() < 5:
                 moment = datetime.combine(day, time(9, rng.choice([0, 15, 30])), tzinfo=tz)
                 for _ in range(rng.randint(3, 6)):

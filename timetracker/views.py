@@ -1,7 +1,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,7 +13,7 @@ from timetracker.clients.models import Client
 from timetracker.lib.charts import bars
 from timetracker.lib.dates import day_bounds, local_midnight, localdate, week_bounds
 from timetracker.lib.durations import format_duration
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import Task, TaskTotal, TimeEntry
 
 CHART_DAYS = 30
 
@@ -31,7 +31,9 @@ def dashboard(request):
     ctx = {
         "client_count": Client.objects.for_user(user).active().count(),
         "task_count": Task.objects.for_user(user).count(),
-        "entry_count": entries.count(),
+        # Kept totals (stopped time) plus the few running timers: no count over every entry.
+        "entry_count": TaskTotal.objects.for_user(user).aggregate(n=Coalesce(Sum("entries"), 0))["n"]
+        + entries.running().count(),
         "today": mine.in_period(day_start, tomorrow).totals(),
         "this_week": mine.in_period(week_from, tomorrow).totals(),
         "recent_entries": entries.select_related("task__client", "user").order_by("-started_at")[:8],
@@ -45,7 +47,7 @@ def dashboard(request):
         ctx["buckets_at_risk"] = _buckets_at_risk()
         ctx["recent_alerts"] = BucketAlert.objects.select_related("bucket").order_by("-created_at")[:5]
     if ctx["show_amounts"]:
-        ctx["unbilled"] = _unbilled_per_client(entries, settings)
+        ctx["unbilled"] = _unbilled_per_client(TaskTotal.objects.for_user(user), settings)
     return render(request, "dashboard/dashboard.html", ctx)
 
 
@@ -63,11 +65,12 @@ def _buckets_at_risk(limit=6):
     return at_risk[:limit]
 
 
-def _unbilled_per_client(entries, settings, limit=8):
+def _unbilled_per_client(totals, settings, limit=8):
+    """The clients with the most unbilled money, from the kept totals (TaskTotal.unbilled_*)."""
     rows = list(
-        entries.unbilled_billable()
-        .values("task__client", "task__client__name")
-        .annotate(amount=Coalesce(Sum("amount"), Decimal("0")), seconds=Sum("rounded_seconds"))
+        totals.values("task__client", "task__client__name")
+        .annotate(amount=Coalesce(Sum("unbilled_amount"), Decimal("0")), seconds=Sum("unbilled_seconds"))
+        .filter(Q(seconds__gt=0) | Q(amount__gt=0))
         .order_by("-amount")[:limit]
     )
     formats = settings.for_clients({row["task__client"] for row in rows})

@@ -44,4 +44,4 @@ def test_every_list_parameter_is_documented(paths):
         "order", "filter", "page", "per_page",
     }  # fmt: skip
     unbilled = {p["name"] for p in paths["/api/v1/time-entries/unbilled"]["get"]["parameters"]}
-    assert unbilled == {"client_id", "contact_id", "project_id", "page", "per_page"}
+    assert unbilled == {"client_id", "contact_id", "project_id", "page", "per_page", "cursor", "count"}

@@ -16,7 +16,8 @@ from timetracker.clients.models import Client, Project
 from timetracker.lib.periods import resolve_period
 from timetracker.tasks.models import UNBILLED, Task
 
-PAGING = ("page", "per_page")
+# Paging, not filtering: the keyset cursor and the count switch are read by api/pagination.py.
+PAGING = ("page", "per_page", "cursor", "count")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 SORTS = {

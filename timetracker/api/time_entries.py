@@ -32,7 +32,7 @@ from timetracker.api.entry_serializers import (
     error_responses,
 )
 from timetracker.api.errors import BadFilter, Conflict
-from timetracker.api.pagination import PerPagePagination
+from timetracker.api.pagination import CURSOR_PARAMETERS, KeysetPagination, PerPagePagination
 from timetracker.api.permissions import HasRole, IsManager
 from timetracker.billing import invoicing
 from timetracker.billing.models import Settings
@@ -97,7 +97,7 @@ class EntryView(ApiView):
 
     def page_of(self, queryset):
         """(paginator, rows); a page that is not a number or lies past the end is a 400 naming `page`."""
-        paginator = PerPagePagination()
+        paginator = self.pagination_class()
         try:
             return paginator, paginator.paginate_queryset(queryset, self.request, view=self)
         except exceptions.NotFound as error:
@@ -118,6 +118,8 @@ def refused(error):
 
 
 class TimeEntryListView(EntryView):
+    pagination_class = KeysetPagination
+
     @extend_schema(
         tags=TAGS,
         summary="List time entries",
@@ -247,9 +249,14 @@ class TimeEntryDetailView(EntryView):
 UnbilledSerializer = inline_serializer(
     "UnbilledTimeEntries",
     {
-        "count": serializers.IntegerField(),
+        "count": serializers.IntegerField(
+            allow_null=True, help_text="All matches; null when a cursor or count=false is used."
+        ),
         "next": serializers.URLField(allow_null=True),
         "previous": serializers.URLField(allow_null=True),
+        "next_cursor": serializers.CharField(
+            allow_null=True, help_text="Pass as `cursor` for the rows after these; null on the last page."
+        ),
         "results": TimeEntrySerializer(many=True),
         "total_hours": serializers.DecimalField(
             max_digits=12, decimal_places=2, help_text="Rounded hours of all matching entries."
@@ -263,11 +270,17 @@ UnbilledSerializer = inline_serializer(
 
 
 class UnbilledView(EntryView):
+    pagination_class = KeysetPagination
+
     @extend_schema(
         tags=TAGS,
         summary="Unbilled time",
         description="Billable, stopped, not invoiced entries, with the totals of all of them (not just the page).",
-        parameters=[*[p for p in entry_filters.ID_PARAMETERS if p.name != "task_id"], *PAGE_PARAMETERS],
+        parameters=[
+            *[p for p in entry_filters.ID_PARAMETERS if p.name != "task_id"],
+            *PAGE_PARAMETERS,
+            *CURSOR_PARAMETERS,
+        ],
         responses={200: UnbilledSerializer, **error_responses(400, 401, 403)},
     )
     def get(self, request):

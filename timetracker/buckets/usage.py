@@ -216,6 +216,13 @@ def _spans(bucket: Bucket, day: date) -> list[Period]:
     return [period_at(bucket, day)]
 
 
+def _shown_bounds(span_lists) -> tuple[datetime, datetime | None]:
+    """From the earliest shown period's start to the latest one's end; open-ended if any period never ends."""
+    ends = [spans[-1].bounds()[1] for spans in span_lists]
+    start = min(spans[0].bounds()[0] for spans in span_lists)
+    return start, None if None in ends else max(ends)
+
+
 def usage_many(buckets, *, day: date | None = None) -> dict[int, Usage]:
     """{bucket id: current Usage} for many buckets in one query, equal to usage() of each one."""
     day = day or _today()
@@ -233,6 +240,9 @@ def usage_many(buckets, *, day: date | None = None) -> dict[int, Usage]:
         rows = (
             TimeEntry.objects.stopped()
             .filter(task__bucket_id__in=[bucket.pk for bucket in buckets])
+            # The CASE arms alone would read every entry of the buckets' tasks ever logged; the outer range lets
+            # the (task, started_at) index skip the years no shown period covers.
+            .filter(_in_bounds(*_shown_bounds(spans.values())))
             .annotate(span=Case(*arms, output_field=IntegerField()))
             .filter(span__isnull=False)
             .values("span")

@@ -16,7 +16,7 @@ from timetracker.buckets.models import Bucket
 from timetracker.buckets.usage import usage_many
 from timetracker.lib.dates import local_midnight, month_bounds
 from timetracker.tasks.choices import TaskStatus
-from timetracker.tasks.models import UNBILLED_BILLABLE, Task, TimeEntry
+from timetracker.tasks.models import Task, TaskTotal, TimeEntry
 
 IN_PROGRESS = [TaskStatus.WORKING, TaskStatus.PAUSED]
 
@@ -61,7 +61,13 @@ def with_figures(queryset, *, user, link):
             IntegerField(),
             group=f"task__{link}",
         ),
-        unbilled_amount=_sum(entries.unbilled_billable(), "amount", money, group=f"task__{link}"),
+        # Kept totals, not a scan of every unbilled entry: a few rows per task.
+        unbilled_amount=_sum(
+            TaskTotal.objects.for_user(user).filter(**{f"task__{link}": OuterRef("pk")}),
+            "unbilled_amount",
+            money,
+            group=f"task__{link}",
+        ),
     )
 
 
@@ -72,10 +78,19 @@ def widget(*, user, tasks, buckets):
     settings = Settings.load()
     entries = TimeEntry.objects.for_user(user).filter(task__in=tasks.values("pk"))
     now_week = week_start(first_weekday=int(settings.week_start))
-    figures = entries.stopped().aggregate(
-        week=Coalesce(Sum("duration_seconds", filter=Q(started_at__gte=now_week)), 0),
-        month=Coalesce(Sum("duration_seconds", filter=Q(started_at__gte=month_start())), 0),
-        unbilled=Coalesce(Sum("amount", filter=UNBILLED_BILLABLE), Decimal("0")),
+    # Bounded by the month (or the week, when it started in the month before): never all of the time.
+    figures = (
+        entries.stopped()
+        .filter(started_at__gte=min(now_week, month_start()))
+        .aggregate(
+            week=Coalesce(Sum("duration_seconds", filter=Q(started_at__gte=now_week)), 0),
+            month=Coalesce(Sum("duration_seconds", filter=Q(started_at__gte=month_start())), 0),
+        )
+    )
+    figures["unbilled"] = (
+        TaskTotal.objects.for_user(user)
+        .filter(task__in=tasks.values("pk"))
+        .aggregate(total=Coalesce(Sum("unbilled_amount"), Decimal("0")))["total"]
     )
     recent = (
         tasks.select_related("project", "assignee")

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from timetracker.tasks import entries as write
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.models import Note, Task, TimeEntry
+from timetracker.tasks.models import Note, Task, TaskTotal, TimeEntry
 
 # The admin edits time through the write path like every page: these are the fields a bookkeeper may set;
 # the rest (durations, amounts, invoicing, where the entry came from) follow from them.
@@ -363,3 +363,30 @@ class NoteAdmin(admin.ModelAdmin):
     list_select_related = ["task", "entry", "author"]
     raw_id_fields = ["task", "entry", "author"]
     date_hierarchy = "created_at"
+
+
+@admin.register(TaskTotal)
+class TaskTotalAdmin(admin.ModelAdmin):
+    """Read-only: the write path keeps these; `manage.py check_totals --fix` recomputes them."""
+
+    list_display = [
+        "task",
+        "user",
+        "entries",
+        "tracked_seconds",
+        "rounded_seconds",
+        "amount",
+        "unbilled_amount",
+    ]
+    search_fields = ["task__title", "user__username"]
+    list_select_related = ["task", "user"]
+    raw_id_fields = ["task", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

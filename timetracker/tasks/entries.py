@@ -11,7 +11,8 @@ seed (and imports and sync after them) call these functions, so each rule exists
 - The client's rounding policy gives the rounded time; the rate is snapshotted by precedence when work is
   stopped or recorded, and kept on later edits (a rate change applies to new entries only).
 - A new entry is billable when its task is (a task takes its project's "billable by default").
-- The task's status follows its entries, bucket alerts are recorded, and every change leaves a history row.
+- The task's status follows its entries, its kept totals move with them (tasks/totals.py), bucket alerts are
+  recorded, and every change leaves a history row.
 
 Models refuse writes made anywhere else (`models.write_path`).
 """
@@ -27,6 +28,7 @@ from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
 from timetracker.lib import dates
 from timetracker.lib.durations import MAX_SECONDS
+from timetracker.tasks import totals
 from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
 from timetracker.tasks.models import Task, TimeEntry, write_path
 
@@ -120,7 +122,7 @@ def lock(*, users=(), tasks=(), entries=()):
     Locking a row again in the same transaction costs nothing, so a caller that touches several rows takes
     them all here first and the functions below re-take their own without waiting."""
     for model, items in ((User, users), (Task, tasks), (TimeEntry, entries)):
-        ids = sorted({getattr(item, "pk", item) for item in items if item is not None})
+        ids = sorted({getattr(item, "pk", item) for item in items} - {None})
         if ids:
             list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
@@ -184,7 +186,8 @@ def _history(entry, by, reason):
 
 
 def _task(task):
-    found = Task.objects.select_related("client", "project", "bucket").filter(pk=getattr(task, "pk", task))
+    pk = getattr(task, "pk", task)
+    found = Task.objects.select_related("client", "project", "bucket").filter(pk=pk) if pk else []
     if not found:
         raise Gone("This task no longer exists.", "task")
     return found[0]
@@ -234,6 +237,7 @@ def record(
         refuse_used_up_bucket(task, at=entry.started_at)
         _history(entry, by, "")
         entry.save()
+        totals.move(after=entry)
         _after_write(entry)
     return entry
 
@@ -277,6 +281,7 @@ _GONE = "This entry no longer exists."
 
 def _apply(entry, fields, edit, *, by, reason):
     was_running, old_task, old_duration = entry.is_running, entry.task, entry.duration_seconds
+    before = totals.snapshot(entry)
     rate = fields.pop("hourly_rate", ...)
     if "task" in fields:
         fields["task"] = _task(fields["task"])
@@ -306,6 +311,7 @@ def _apply(entry, fields, edit, *, by, reason):
             refuse_used_up_bucket(entry.task, at=entry.started_at)
     _history(entry, by, reason)
     entry.save()
+    totals.move(before, entry)
     _after_write(entry, old_task)
 
 
@@ -324,15 +330,21 @@ def remove(entry, *, by=None, running_only=False):
         if fresh.is_invoiced:
             raise Locked("This entry is invoiced, so it cannot be deleted.")
         _history(fresh, by, "")
+        before = totals.snapshot(fresh)
         fresh.delete()
+        totals.move(before)
         refresh_status(fresh.task)
 
 
 def remove_task(task, *, by):
     """Delete a task with its time, unless time on it is invoiced or (for Staff) someone else's."""
+    if task.pk is None:
+        raise Gone("This task no longer exists.")
     with transaction.atomic(), write_path():
         owners = set(TimeEntry.objects.filter(task=task).values_list("user_id", flat=True))
         lock(users=owners | {by}, tasks=[task])
+        if not Task.objects.filter(pk=task.pk).exists():
+            raise Gone("This task no longer exists.")
         rows = list(TimeEntry.objects.filter(task=task).select_for_update().order_by("pk"))
         if any(row.is_invoiced for row in rows):
             raise Locked(f'"{task}" has invoiced time, which cannot be deleted.')
@@ -355,11 +367,15 @@ def set_billing(entries, *, by=None, **fields):
 
     if set(fields) - {"invoice_line", "billed_elsewhere"} or not fields:
         raise TypeError("set_billing() sets invoice_line and/or billed_elsewhere")
+    deltas = totals.Deltas()
     for entry in entries:
+        deltas.entry(entry, -1)
         for name, value in fields.items():
             setattr(entry, name, value)
+        deltas.entry(entry)
     with write_path():
         bulk_update_with_history(entries, TimeEntry, list(fields), default_user=by)
+    deltas.write()
 
 
 def delete_line(line, *, by=None):
@@ -373,11 +389,13 @@ def delete_line(line, *, by=None):
 
 def rerate(entry, *, rate, source, reason, by=None):
     """A new rate for an unbilled entry (the caller holds the locks): same rounded time, new amount."""
+    before = totals.snapshot(entry)
     entry.hourly_rate, entry.rate_source = rate, source
     entry.price()
     _history(entry, by, reason)
     with write_path():
         entry.save(update_fields=["hourly_rate", "rate_source", "amount", "updated_at"])
+    totals.move(before, entry)
     return entry
 
 
@@ -391,7 +409,7 @@ def record_many(entries, *, batch_size=5000):
     in the caller's transaction. Returns the number inserted."""
     settings_by_client, rates, tasks, created = {}, {}, {}, 0
     agency = Settings.load()
-    batch = []
+    batch, deltas = [], totals.Deltas()
     with transaction.atomic(), write_path():
         for entry in entries:
             client = entry.task.client
@@ -403,6 +421,7 @@ def record_many(entries, *, batch_size=5000):
             _settle(entry, snapshot_rate=not override, settings=settings_by_client[client.pk], rates=rates)
             entry.recorded_by = entry.recorded_by or entry.user
             tasks[entry.task.pk] = entry.task
+            deltas.entry(entry)
             batch.append(entry)
             if len(batch) >= batch_size:
                 TimeEntry.objects.bulk_create(batch)
@@ -410,6 +429,7 @@ def record_many(entries, *, batch_size=5000):
                 batch = []
         TimeEntry.objects.bulk_create(batch)
         created += len(batch)
+        deltas.write()
         for task in tasks.values():
             refresh_status(task)
         for bucket in {t.bucket for t in tasks.values() if t.bucket_id}:

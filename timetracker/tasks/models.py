@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -69,7 +69,10 @@ class TaskQuerySet(models.QuerySet):
             return self.all()
         if not user.has_role:
             return self.none()
-        return self.filter(Q(assignee=user) | Q(created_by=user) | Q(entries__user=user)).distinct()
+        # EXISTS, not a join on entries: the join multiplied each task by its entries and needed DISTINCT,
+        # which made the Staff dashboard's count read every entry and PostgreSQL refuse FOR UPDATE.
+        tracked = TimeEntry.objects.filter(task=OuterRef("pk"), user=user)
+        return self.filter(Q(assignee=user) | Q(created_by=user) | Exists(tracked))
 
     def in_progress(self):
         return self.filter(status__in=[TaskStatus.WORKING, TaskStatus.PAUSED])
@@ -288,7 +291,11 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["user", "started_at"]),
             models.Index(fields=["task", "started_at"]),
+            # Task.objects.for_user's EXISTS: one index-only probe per task, or all of a user's tasks at once.
+            models.Index(fields=["user", "task"]),
             models.Index(fields=["started_at"]),
+            # The API's list order and its keyset cursor: (started_at, id) > (x, n) walks this index.
+            models.Index(fields=["started_at", "id"], name="entry_started_at_id"),
         ]
 
     def __str__(self):
@@ -336,6 +343,45 @@ class TimeEntry(models.Model):
             self.amount = (hours * self.hourly_rate).quantize(CENT, rounding=ROUND_HALF_UP)
         else:
             self.amount = None
+
+
+class TaskTotalQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The figures of the time `user` may see, as TimeEntry.objects.for_user: Staff their own."""
+        if user.sees_everyone:
+            return self.all()
+        if not user.has_role:
+            return self.none()
+        return self.filter(user=user)
+
+
+class TaskTotal(models.Model):
+    """The all-time figures of one person's stopped entries on one task, kept by the write path
+    (tasks/totals.py) in the same transaction as every change of time, so pages add up these few rows
+    instead of every entry: a task's figures are the sum of its rows, a Staff member's are their own rows.
+    `manage.py check_totals` compares them with the entries."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="totals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    entries = models.PositiveIntegerField(default=0)
+    tracked_seconds = models.PositiveBigIntegerField(default=0)
+    rounded_seconds = models.PositiveBigIntegerField(default=0)
+    billable_seconds = models.PositiveBigIntegerField(
+        default=0, help_text="Rounded time of billable entries."
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    unbilled_seconds = models.PositiveBigIntegerField(
+        default=0, help_text="Rounded time of billable entries on no invoice and not billed elsewhere."
+    )
+    unbilled_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    objects = TaskTotalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "user"], name="one_total_per_task_and_user")]
+
+    def __str__(self):
+        return f"Totals of task {self.task_id} by user {self.user_id}"
 
 
 class Note(models.Model):
