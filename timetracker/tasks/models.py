@@ -141,14 +141,19 @@ class Task(models.Model):
         return (), ""
 
 
-class TimeEntryQuerySet(models.QuerySet):
+class OwnTimeQuerySet(models.QuerySet):
+    """Rows of someone's time (entries, their kept totals), scoped the same way everywhere."""
+
     def for_user(self, user):
-        """Staff see and change only their own entries; Managers and Admins see everyone's."""
+        """Staff see and change only their own time; Managers and Admins see everyone's."""
         if user.sees_everyone:
             return self.all()
         if not user.has_role:
             return self.none()
         return self.filter(user=user)
+
+
+class TimeEntryQuerySet(OwnTimeQuerySet):
 
     def running(self):
         return self.filter(ended_at__isnull=True)
@@ -345,16 +350,6 @@ class TimeEntry(models.Model):
             self.amount = None
 
 
-class TaskTotalQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """The figures of the time `user` may see, as TimeEntry.objects.for_user: Staff their own."""
-        if user.sees_everyone:
-            return self.all()
-        if not user.has_role:
-            return self.none()
-        return self.filter(user=user)
-
-
 class TaskTotal(models.Model):
     """The all-time figures of one person's stopped entries on one task, kept by the write path
     (tasks/totals.py) in the same transaction as every change of time, so pages add up these few rows
@@ -375,7 +370,7 @@ class TaskTotal(models.Model):
     )
     unbilled_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
 
-    objects = TaskTotalQuerySet.as_manager()
+    objects = OwnTimeQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "user"], name="one_total_per_task_and_user")]
