@@ -154,7 +154,6 @@ class OwnTimeQuerySet(models.QuerySet):
 
 
 class TimeEntryQuerySet(OwnTimeQuerySet):
-
     def running(self):
         return self.filter(ended_at__isnull=True)
 
