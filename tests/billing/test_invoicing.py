@@ -265,3 +265,28 @@ def test_invoiced_entries_refuse_edits_and_deletes(acme, bob):
     with pytest.raises(entries.Locked, match="invoiced time"):
         entries.remove_task(task, by=bob)
     assert "payment_status" in task.locked_fields(bob)[0]
+
+
+def test_a_preview_is_grouped_in_the_database_not_in_memory(acme, bob, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(30):
+        entry(acme, minutes=20, user=bob)
+    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(6):
+        draft = invoicing.preview(client=acme, grouping="task")
+    rounded = sum(TimeEntry.objects.values_list("rounded_seconds", flat=True))
+    assert draft.entry_count == 30 and draft.seconds == rounded > 0
+    entry_reads = [q["sql"] for q in captured.captured_queries if 'FROM "tasks_timeentry"' in q["sql"]]
+    # Every read of the entries adds up (GROUP BY or an aggregate); none fetches the rows themselves.
+    assert entry_reads and all("GROUP BY" in sql or "COUNT(" in sql for sql in entry_reads)
+
+
+def test_a_confirmation_whose_selection_changed_at_the_same_count_is_refused(acme, bob):
+    first = entry(acme, minutes=60, user=bob)
+    seen = invoicing.preview(client=acme).fingerprint
+    invoicing.mark_invoiced([first], reference="EXT", by=bob)
+    entry(acme, minutes=60, user=bob)  # one entry again, but another one
+    with pytest.raises(InvoicingError, match="changed since the preview"):
+        invoicing.create_invoice(client=acme, by=bob, expected_fingerprint=seen)
+    assert not Invoice.objects.exists()

@@ -1,5 +1,6 @@
 """Forms of the billing pages: unbilled filters, invoice preview/confirm, payments, "billed elsewhere"."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -92,8 +93,8 @@ class InvoiceForm(PeriodForm):
 
     grouping = forms.ChoiceField(choices=Grouping.choices, initial=Grouping.TASK, label="Lines")
     rounding = forms.ChoiceField(choices=RoundingScope.choices, initial=RoundingScope.ENTRY, label="Rounding")
-    # Only on confirmation: the entries the person saw in the preview.
-    entry_ids = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Only on confirmation: the fingerprint of the entries the person saw in the preview (invoicing.fingerprint).
+    selection = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)
 
     client_required = True
     client_required_message = "Choose the client to invoice."
@@ -102,16 +103,15 @@ class InvoiceForm(PeriodForm):
         super().__init__(*args, **kwargs)
         self.confirming = confirming
 
-    def clean_entry_ids(self):
-        raw = self.cleaned_data.get("entry_ids", "").strip()
+    def clean_selection(self):
+        raw = self.cleaned_data.get("selection", "").strip()
         if not raw:
             if self.confirming:
                 raise forms.ValidationError("The preview was incomplete; look at it again before confirming.")
             return None
-        parts = [part.strip() for part in raw.split(",")]
-        if not all(part.isascii() and part.isdecimal() for part in parts):
+        if not re.fullmatch(r"\d+-\d+-\d+", raw):
             raise forms.ValidationError("The preview was incomplete; look at it again before confirming.")
-        return sorted(int(part) for part in parts)
+        return raw
 
 
 class PaymentForm(forms.Form):

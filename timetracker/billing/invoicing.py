@@ -12,8 +12,11 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Count, DecimalField, Max, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from timetracker.accounts.models import User
 from timetracker.billing.choices import Grouping, PaymentStatus, RoundingScope
 from timetracker.billing.models import Invoice, InvoiceLine, InvoiceSequence, Payment, Settings
 from timetracker.billing.numbering import format_invoice_number
@@ -42,7 +45,9 @@ class DraftLine:
     seconds: int
     unit_price: Decimal
     amount: Decimal
-    entry_ids: list = field(default_factory=list)
+    entry_count: int = 0
+    # Which of the draft's entries the line bills: its group's key and rate, applied to the draft's entries.
+    selection: Q = field(default_factory=Q)
     task_id: int | None = None
     project_id: int | None = None
     user_id: int | None = None
@@ -61,10 +66,17 @@ class Draft:
     tax_amount: Decimal
     total: Decimal
     unrated_entries: int
+    entries: object = None  # the queryset the lines were grouped from
+    fingerprint: str = ""
 
     @property
     def entry_ids(self):
-        return sorted(pk for line in self.lines for pk in line.entry_ids)
+        """Every id (a query; pages carry the fingerprint instead)."""
+        return sorted(self.entries.values_list("pk", flat=True))
+
+    @property
+    def entry_count(self):
+        return sum(line.entry_count for line in self.lines)
 
     @property
     def seconds(self):
@@ -87,8 +99,30 @@ def preview(
     *, client, start=None, end=None, project=None, grouping=Grouping.TASK, rounding_scope=RoundingScope.ENTRY
 ):
     entries = billable_entries(client=client, start=start, end=end, project=project)
-    entries = entries.select_related("task__project", "user")
-    return build_draft(list(entries), client=client, grouping=grouping, rounding_scope=rounding_scope)
+    return build_draft(entries, client=client, grouping=grouping, rounding_scope=rounding_scope)
+
+
+def fingerprint(entries):
+    """What a preview showed, in a few characters: how many entries, the newest id and their time. A
+    confirmation whose selection no longer matches is refused, without carrying every id in the page."""
+    seen = entries.order_by().aggregate(n=Count("pk"), last=Max("pk"), seconds=Sum("rounded_seconds"))
+    return f"{seen['n']}-{seen['last'] or 0}-{seen['seconds'] or 0}"
+
+
+# What a line groups by, per grouping; a line also holds one rate only.
+GROUP_KEYS = {
+    Grouping.ENTRY: ("pk",),
+    Grouping.TASK: ("task_id",),
+    Grouping.PROJECT: ("task__project_id",),
+    Grouping.USER: ("user_id",),
+}
+# What the description and the line's links read; each follows from the group's key.
+GROUP_DETAILS = {
+    Grouping.ENTRY: ("task_id", "task__project_id", "user_id", "task__title", "description", "started_at"),
+    Grouping.TASK: ("task__project_id", "task__title", "task__project__name"),
+    Grouping.PROJECT: ("task__project__name",),
+    Grouping.USER: (),
+}
 
 
 def build_draft(entries, *, client, grouping, rounding_scope):
@@ -101,33 +135,50 @@ def build_draft(entries, *, client, grouping, rounding_scope):
         raise InvoicingError(f'"{rounding_scope}" is not a rounding choice; use "entry" or "line".')
     settings = Settings.load().for_client(client)
     policy = settings.rounding_policy()
-    groups = {}
-    for entry in entries:
-        rate = entry.hourly_rate if entry.hourly_rate is not None else Decimal("0")
-        groups.setdefault((_group_key(entry, grouping), rate), []).append(entry)
+    rate = Coalesce(
+        "hourly_rate", Value(Decimal("0")), output_field=DecimalField(max_digits=10, decimal_places=2)
+    )
+    # Grouped in the database: one row per line, never every entry in memory.
+    rows = list(
+        entries.order_by()
+        .annotate(line_rate=rate)
+        .values(*GROUP_KEYS[grouping], *GROUP_DETAILS[grouping], "line_rate")
+        .annotate(
+            n=Count("pk"),
+            rounded=Sum("rounded_seconds"),
+            tracked=Sum("duration_seconds"),
+            unrated=Count("pk", filter=Q(hourly_rate__isnull=True)),
+            first=Min("started_at"),
+            first_pk=Min("pk"),
+        )
+        .order_by("first", "first_pk")
+    )
+    key_of = lambda row: tuple(row[name] for name in GROUP_KEYS[grouping])  # noqa: E731
     rates_per_group = {}
-    for key, rate in groups:
-        rates_per_group.setdefault(key, set()).add(rate)
+    for row in rows:
+        rates_per_group.setdefault(key_of(row), set()).add(row["line_rate"])
+    people = _people(rows) if grouping == Grouping.USER else {}
     money = settings.money_format()
     lines = []
-    for (key, rate), members in groups.items():
-        if rounding_scope == RoundingScope.LINE:
-            seconds = policy.apply(sum(e.duration_seconds for e in members))
-        else:
-            seconds = sum(e.rounded_seconds for e in members)
-        first = members[0]
+    for row in rows:
+        line_rate = row["line_rate"]
+        seconds = policy.apply(row["tracked"]) if rounding_scope == RoundingScope.LINE else row["rounded"]
+        by_rate = Q(hourly_rate=line_rate) if line_rate else Q(hourly_rate__isnull=True) | Q(hourly_rate=0)
         lines.append(
             DraftLine(
                 # Two lines of one task at different rates must still be told apart.
-                description=_describe(first, grouping)
-                + (f" at {format_money(rate, money)}/h" if len(rates_per_group[key]) > 1 else ""),
+                description=_describe(row, grouping, people)
+                + (
+                    f" at {format_money(line_rate, money)}/h" if len(rates_per_group[key_of(row)]) > 1 else ""
+                ),
                 seconds=seconds,
-                unit_price=rate,
-                amount=(Decimal(seconds) * rate / 3600).quantize(CENT, rounding=ROUND_HALF_UP),
-                entry_ids=[e.pk for e in members],
-                task_id=first.task_id if grouping in (Grouping.ENTRY, Grouping.TASK) else None,
-                project_id=first.task.project_id if grouping != Grouping.USER else None,
-                user_id=first.user_id if grouping in (Grouping.ENTRY, Grouping.USER) else None,
+                unit_price=line_rate,
+                amount=(Decimal(seconds) * line_rate / 3600).quantize(CENT, rounding=ROUND_HALF_UP),
+                entry_count=row["n"],
+                selection=Q(**dict(zip(GROUP_KEYS[grouping], key_of(row), strict=True))) & by_rate,
+                task_id=row.get("task_id") if grouping in (Grouping.ENTRY, Grouping.TASK) else None,
+                project_id=row.get("task__project_id") if grouping != Grouping.USER else None,
+                user_id=row.get("user_id") if grouping in (Grouping.ENTRY, Grouping.USER) else None,
             )
         )
     subtotal = sum((line.amount for line in lines), Decimal("0"))
@@ -141,7 +192,9 @@ def build_draft(entries, *, client, grouping, rounding_scope):
         tax_rate=settings.tax_rate,
         tax_amount=tax_amount,
         total=subtotal + tax_amount,
-        unrated_entries=sum(1 for e in entries if e.hourly_rate is None),
+        unrated_entries=sum(row["unrated"] for row in rows),
+        entries=entries,
+        fingerprint=fingerprint(entries) if rows else "",
     )
 
 
@@ -155,37 +208,39 @@ def create_invoice(
     grouping=Grouping.TASK,
     rounding_scope=RoundingScope.ENTRY,
     expected_entry_ids=None,
+    expected_fingerprint=None,
     issue_date=None,
     notes="",
 ):
     """Confirm a preview: number the invoice, write its lines and attach every entry, all or nothing.
 
-    `expected_entry_ids` are the entries the person saw in the preview; if the unbilled time changed since
-    (someone else invoiced it, or new time arrived), nothing is written and they are asked to look again."""
+    `expected_fingerprint` (the page) or `expected_entry_ids` (the API) is what the person saw in the preview;
+    if the unbilled time changed since (someone else invoiced it, or new time arrived), nothing is written and
+    they are asked to look again."""
     settings = Settings.load().for_client(client)
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic():
         # Lock the entries (their users and tasks first): a second confirmation waits here, then no longer
         # finds them unbilled when it reads them again.
-        write.lock_entries(billable_entries(client=client, start=start, end=end, project=project), by=by)
-        ids = list(
-            billable_entries(client=client, start=start, end=end, project=project).values_list(
-                "pk", flat=True
-            )
-        )
-        if not ids:
+        selected = billable_entries(client=client, start=start, end=end, project=project)
+        write.lock_entries(selected, by=by)
+        # Read again after the locks: what another confirmation took meanwhile is no longer unbilled.
+        selected = billable_entries(client=client, start=start, end=end, project=project)
+        draft = build_draft(selected, client=client, grouping=grouping, rounding_scope=rounding_scope)
+        if not draft.lines:
             raise InvoicingError(f"{client} has no unbilled billable time in that period.")
-        if expected_entry_ids is not None and sorted(ids) != sorted(expected_entry_ids):
+        if expected_fingerprint is not None and expected_fingerprint != draft.fingerprint:
+            then = expected_fingerprint.split("-")[0]
+            raise InvoicingError(
+                f"The unbilled time changed since the preview ({then} entries then, {draft.entry_count} now). "
+                "Look at the preview again before confirming."
+            )
+        if expected_entry_ids is not None and sorted(expected_entry_ids) != draft.entry_ids:
             raise InvoicingError(
                 f"The unbilled time changed since the preview ({len(expected_entry_ids)} entries then, "
-                f"{len(ids)} now). Look at the preview again before confirming."
+                f"{draft.entry_count} now). Look at the preview again before confirming."
             )
-        entries = list(
-            TimeEntry.objects.filter(pk__in=ids)
-            .select_related("task__project", "user")
-            .order_by("started_at", "pk")
-        )
-        draft = build_draft(entries, client=client, grouping=grouping, rounding_scope=rounding_scope)
+        task_ids = set(selected.order_by().values_list("task_id", flat=True).distinct())
         invoice = Invoice.objects.create(
             client=client,
             number=take_number(settings.invoice_number_format, issue_date),
@@ -204,7 +259,6 @@ def create_invoice(
             notes=notes,
             created_by=by,
         )
-        by_id = {entry.pk: entry for entry in entries}
         for position, line in enumerate(draft.lines):
             saved = InvoiceLine.objects.create(
                 invoice=invoice,
@@ -217,8 +271,8 @@ def create_invoice(
                 project_id=line.project_id,
                 user_id=line.user_id,
             )
-            write.set_billing([by_id[pk] for pk in line.entry_ids], invoice_line=saved, by=by)
-        _sync_tasks({entry.task_id for entry in entries})
+            write.attach(selected.filter(line.selection), invoice_line=saved, by=by)
+        _sync_tasks(task_ids)
     return invoice
 
 
@@ -414,25 +468,20 @@ def _sync_tasks(task_ids):
             task.save(update_fields=["payment_status", "updated_at"])
 
 
-def _group_key(entry, grouping):
-    return {
-        Grouping.ENTRY: entry.pk,
-        Grouping.TASK: entry.task_id,
-        Grouping.PROJECT: entry.task.project_id,
-        Grouping.USER: entry.user_id,
-    }[grouping]
-
-
-def _describe(entry, grouping):
-    task = entry.task
+def _describe(row, grouping, people):
     if grouping == Grouping.ENTRY:
-        day = timezone.localtime(entry.started_at).strftime("%d %b %Y")
-        return f"{day} · {task.title}" + (f": {entry.description}" if entry.description else "")
+        day = timezone.localtime(row["started_at"]).strftime("%d %b %Y")
+        return f"{day} · {row['task__title']}" + (f": {row['description']}" if row["description"] else "")
     if grouping == Grouping.TASK:
-        return f"{task.project.name}: {task.title}" if task.project_id else task.title
+        project = row["task__project__name"]
+        return f"{project}: {row['task__title']}" if project else row["task__title"]
     if grouping == Grouping.PROJECT:
-        return task.project.name if task.project_id else "Other work"
-    return str(entry.user)
+        return row["task__project__name"] or "Other work"
+    return str(people[row["user_id"]])
+
+
+def _people(rows):
+    return User.objects.in_bulk({row["user_id"] for row in rows})
 
 
 def _midnight(day):

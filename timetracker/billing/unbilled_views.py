@@ -214,7 +214,7 @@ def _create_context(form, error=None):
         "draft": draft,
         "client": client,
         "money": (settings.for_client(client) if client else settings).money_format(),
-        "entry_ids": ",".join(str(pk) for pk in draft.entry_ids) if draft else "",
+        "selection": draft.fingerprint if draft else "",
         "error": error or preview_error,
     }
 
@@ -233,12 +233,12 @@ def _confirm(request):
             project=data.get("project"),
             grouping=data["grouping"],
             rounding_scope=data["rounding"],
-            expected_entry_ids=data["entry_ids"],
+            expected_fingerprint=data["selection"],
         )
     except invoicing.InvoicingError as error:
         # Show the preview as it stands now, so the person can look again and confirm that.
         fresh = InvoiceForm(
-            {k: v for k, v in request.POST.items() if k not in ("entry_ids", "csrfmiddlewaretoken")}
+            {k: v for k, v in request.POST.items() if k not in ("selection", "csrfmiddlewaretoken")}
         )
         return render(request, "billing/invoice_create.html", _create_context(fresh, error=str(error)))
     count = invoice.lines.count()

@@ -132,9 +132,11 @@ def lock_entries(queryset, *, by=None):
 
     `by`, the person acting, is locked with the users: rows written later name them (history, created_by),
     and PostgreSQL's key-share lock for that reference must not come after the other locks."""
-    rows = list(queryset.order_by().values_list("pk", "user_id", "task_id"))
-    lock(users={r[1] for r in rows} | {by}, tasks={r[2] for r in rows}, entries={r[0] for r in rows})
-    return [r[0] for r in rows]
+    users = set(queryset.order_by().values_list("user_id", flat=True).distinct())
+    tasks = set(queryset.order_by().values_list("task_id", flat=True).distinct())
+    lock(users=users | {by}, tasks=tasks)
+    # The entries through the queryset itself, by id: a client's whole history is no list of ids in the SQL.
+    return list(queryset.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
 
 
 def refresh_status(task):
@@ -376,6 +378,15 @@ def set_billing(entries, *, by=None, **fields):
     with write_path():
         bulk_update_with_history(entries, TimeEntry, list(fields), default_user=by)
     deltas.write()
+
+
+def attach(queryset, *, by=None, chunk=2000, **fields):
+    """`set_billing` for every entry of a queryset, a chunk at a time: each entry gets its history row, and
+    memory holds one chunk, not a client's whole history. The caller holds the locks."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for first in range(0, len(ids), chunk):
+        set_billing(list(TimeEntry.objects.filter(pk__in=ids[first : first + chunk])), by=by, **fields)
+    return len(ids)
 
 
 def delete_line(line, *, by=None):
