@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import ClientFactory, ProjectFactory, TaskFactory, TimeEntryFactory, UserFactory
-from timetracker.billing import invoicing
+from timetracker.billing import invoicing, rerating
 from timetracker.billing.invoicing import InvoicingError
 from timetracker.billing.models import Invoice, InvoiceSequence, Settings
 from timetracker.lib.rounding import RoundingPolicy
@@ -290,3 +290,17 @@ def test_a_confirmation_whose_selection_changed_at_the_same_count_is_refused(acm
     with pytest.raises(InvoicingError, match="changed since the preview"):
         invoicing.create_invoice(client=acme, by=bob, expected_fingerprint=seen)
     assert not Invoice.objects.exists()
+
+
+def test_a_re_rate_between_preview_and_confirmation_is_noticed(acme, bob):
+    entry(acme, minutes=60, user=bob)
+    seen = invoicing.preview(client=acme).fingerprint
+    acme.hourly_rate = Decimal("150.00")
+    acme.save()
+    mine = TimeEntry.objects.all()
+    rerating.apply(entries=mine, expected_count=rerating.preview(entries=mine).entries_changed)
+    with pytest.raises(InvoicingError, match="changed since the preview"):
+        invoicing.create_invoice(client=acme, by=bob, expected_fingerprint=seen)
+    assert invoicing.create_invoice(
+        client=acme, by=bob, expected_fingerprint=invoicing.preview(client=acme).fingerprint
+    )

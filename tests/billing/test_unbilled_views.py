@@ -202,7 +202,7 @@ def test_preview_shows_lines_totals_and_confirm_fields(alice_client, acme, no_ro
     no_rounding.tax_rate = Decimal("21")
     no_rounding.save()
     task = TaskFactory(client=acme, title="Homepage")
-    entry(acme, minutes=90, rate="80.00", task=task)
+    a = entry(acme, minutes=90, rate="80.00", task=task)
     b = entry(acme, minutes=7, rate="95.50", task=task)
     response = alice_client.get(CREATE, {"client": acme.pk})
     draft = response.context["draft"]
@@ -212,8 +212,8 @@ def test_preview_shows_lines_totals_and_confirm_fields(alice_client, acme, no_ro
     assert "1:30" in response.text and "0:07" in response.text
     assert "$120.00" in response.text and "$11.14" in response.text
     assert "Tax (21%)" in response.text and "$27.54" in response.text and "$158.68" in response.text
-    # The page carries a fingerprint of what it shows (2 entries, the newest id, their rounded time), not ids.
-    assert f'name="selection" value="2-{b.pk}-{97 * 60}"' in response.text
+    # The page carries a fingerprint of what it shows (count, newest id, id sum, rounded time, cents), not ids.
+    assert f'name="selection" value="2-{b.pk}-{a.pk + b.pk}-{97 * 60}-{13114}"' in response.text
     assert Invoice.objects.count() == 0
 
 
@@ -326,7 +326,10 @@ def test_confirming_a_stale_preview_writes_nothing(alice_client, acme):
     entry(acme)  # new time arrives after the preview
     response = alice_client.post(CREATE, confirm_data(preview))
     assert response.status_code == 200
-    assert "The unbilled time changed since the preview (1 entries then, 2 now)" in response.text
+    assert (
+        "The unbilled time changed since the preview (1 entries then, 2 now, or other entries or rates)"
+        in response.text
+    )
     assert Invoice.objects.count() == 0 and InvoiceLine.objects.count() == 0
     assert not TimeEntry.objects.filter(invoice_line__isnull=False).exists()
     # The page shows the preview as it stands now, ready to confirm again.

@@ -228,3 +228,14 @@ def test_the_totals_of_a_task_read_as_its_entries_add_up(bob, dana):
         0,
         Decimal("0"),
     )
+
+
+def test_time_taken_from_a_row_never_kept_recounts_the_task(bob, dana):
+    # Entries written before the totals existed (or by old code during a deploy) have no kept row.
+    task = TaskFactory(client=ClientFactory(hourly_rate=Decimal("100.00")))
+    first = entries.record(task=task, user=bob, started_at=BASE, ended_at=BASE + timedelta(hours=1))
+    entries.record(task=task, user=dana, started_at=BASE, ended_at=BASE + timedelta(hours=2))
+    TaskTotal.objects.filter(task=task).delete()
+    entries.remove(first, by=bob)
+    assert totals.compare() == []
+    assert TaskTotal.objects.get(task=task, user=dana).tracked_seconds == 7200

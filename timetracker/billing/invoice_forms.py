@@ -109,7 +109,7 @@ class InvoiceForm(PeriodForm):
             if self.confirming:
                 raise forms.ValidationError("The preview was incomplete; look at it again before confirming.")
             return None
-        if not re.fullmatch(r"\d+-\d+-\d+", raw):
+        if not re.fullmatch(r"\d+(-\d+){4}", raw):
             raise forms.ValidationError("The preview was incomplete; look at it again before confirming.")
         return raw
 

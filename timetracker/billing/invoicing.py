@@ -105,8 +105,18 @@ def preview(
 def fingerprint(entries):
     """What a preview showed, in a few characters: how many entries, the newest id and their time. A
     confirmation whose selection no longer matches is refused, without carrying every id in the page."""
-    seen = entries.order_by().aggregate(n=Count("pk"), last=Max("pk"), seconds=Sum("rounded_seconds"))
-    return f"{seen['n']}-{seen['last'] or 0}-{seen['seconds'] or 0}"
+    seen = entries.order_by().aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        ids=Sum("pk"),
+        seconds=Sum("rounded_seconds"),
+        money=Sum("amount"),
+    )
+    # The money too: a re-rate between preview and confirmation changes what the invoice would say.
+    cents = int((seen["money"] or 0) * 100)
+    return "-".join(
+        str(value or 0) for value in (seen["n"], seen["last"], seen["ids"], seen["seconds"], cents)
+    )
 
 
 # What a line groups by, per grouping; a line also holds one rate only.
@@ -222,18 +232,23 @@ def create_invoice(
     with transaction.atomic():
         # Lock the entries (their users and tasks first): a second confirmation waits here, then no longer
         # finds them unbilled when it reads them again.
-        selected = billable_entries(client=client, start=start, end=end, project=project)
-        write.lock_entries(selected, by=by)
-        # Read again after the locks: what another confirmation took meanwhile is no longer unbilled.
-        selected = billable_entries(client=client, start=start, end=end, project=project)
+        tasks = write.lock_owners_and_tasks(
+            billable_entries(client=client, start=start, end=end, project=project), by=by
+        )
+        # Read again after the locks, on the tasks held: what another confirmation took meanwhile is no longer
+        # unbilled, and time recorded meanwhile on another task waits for the next invoice.
+        selected = billable_entries(client=client, start=start, end=end, project=project).filter(
+            task_id__in=tasks
+        )
+        write.lock_rows(selected)
         draft = build_draft(selected, client=client, grouping=grouping, rounding_scope=rounding_scope)
         if not draft.lines:
             raise InvoicingError(f"{client} has no unbilled billable time in that period.")
         if expected_fingerprint is not None and expected_fingerprint != draft.fingerprint:
             then = expected_fingerprint.split("-")[0]
             raise InvoicingError(
-                f"The unbilled time changed since the preview ({then} entries then, {draft.entry_count} now). "
-                "Look at the preview again before confirming."
+                f"The unbilled time changed since the preview ({then} entries then, {draft.entry_count} now, "
+                "or other entries or rates). Look at the preview again before confirming."
             )
         if expected_entry_ids is not None and sorted(expected_entry_ids) != draft.entry_ids:
             raise InvoicingError(
@@ -271,7 +286,13 @@ def create_invoice(
                 project_id=line.project_id,
                 user_id=line.user_id,
             )
-            write.attach(selected.filter(line.selection), invoice_line=saved, by=by)
+            attached = write.attach(selected.filter(line.selection), invoice_line=saved, by=by)
+            if attached != line.entry_count:
+                # A line's quantity must be exactly its entries; anything else is a bug to stop on, not bill.
+                raise InvoicingError(
+                    f"Line {position + 1} would bill {attached} entries where it counts {line.entry_count}; "
+                    "nothing was written."
+                )
         _sync_tasks(task_ids)
     return invoice
 

@@ -132,10 +132,23 @@ def lock_entries(queryset, *, by=None):
 
     `by`, the person acting, is locked with the users: rows written later name them (history, created_by),
     and PostgreSQL's key-share lock for that reference must not come after the other locks."""
+    tasks = lock_owners_and_tasks(queryset, by=by)
+    # Only entries of the tasks now held: one recorded meanwhile on another task is not this writer's.
+    return lock_rows(queryset.filter(task_id__in=tasks))
+
+
+def lock_owners_and_tasks(queryset, *, by=None):
+    """The first two levels for a queryset of entries: its users (and `by`), then its tasks; returns the
+    task ids, so the caller can keep to the entries of tasks it holds."""
     users = set(queryset.order_by().values_list("user_id", flat=True).distinct())
     tasks = set(queryset.order_by().values_list("task_id", flat=True).distinct())
     lock(users=users | {by}, tasks=tasks)
-    # The entries through the queryset itself, by id: a client's whole history is no list of ids in the SQL.
+    return tasks
+
+
+def lock_rows(queryset):
+    """The entries of a queryset, locked by id through the queryset itself (a client's whole history is no
+    list of ids in the SQL); call after `lock_owners_and_tasks`."""
     return list(queryset.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
 
 
@@ -440,6 +453,7 @@ def record_many(entries, *, batch_size=5000):
                 batch = []
         TimeEntry.objects.bulk_create(batch)
         created += len(batch)
+        lock(tasks=list(tasks))  # the totals rows move under their tasks' locks, as everywhere
         deltas.write()
         for task in tasks.values():
             refresh_status(task)

@@ -60,13 +60,19 @@ class Deltas:
     def write(self):
         """Apply the changes; the caller holds the tasks' row locks (the write path's lock order), so no two
         writers move the same row at once."""
+        rebuilt = set()
         for (task_id, user_id), change in self.by_key.items():
-            if not any(change.values()):
+            if not any(change.values()) or task_id in rebuilt:
                 continue
             updated = TaskTotal.objects.filter(task_id=task_id, user_id=user_id).update(
                 **{name: F(name) + change[name] for name in FIELDS}
             )
-            if not updated:
+            if not updated and any(value < 0 for value in change.values()):
+                # Time taken away from a row that was never kept (written before the totals existed):
+                # count the task afresh rather than store a negative.
+                rebuild([task_id])
+                rebuilt.add(task_id)  # its other rows are counted afresh too
+            elif not updated:
                 TaskTotal.objects.create(task_id=task_id, user_id=user_id, **change)
         self.by_key.clear()
 
