@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,8 @@ from tests.factories import (
     TaskFactory,
     TimeEntryFactory,
 )
+from timetracker.tasks import entries
+from timetracker.tasks.filters import LogFilter
 from timetracker.tasks.models import Task, TimeEntry, write_path
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +209,39 @@ def test_an_unknown_bulk_action_is_explained(bob_client, bob):
         reverse("tasks:log_bulk"), {"action": "payment:bogus", "tasks": [task.pk]}, follow=True
     )
     assert "is not a payment status" in response.text
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"client": "acme"},
+        {"user": "dana"},
+        {"status": "completed"},
+        {"site": "site"},
+        {"billable": "false"},
+    ],
+)
+def test_the_logs_totals_from_kept_figures_equal_the_entries(alice_client, bob, dana, filters):
+    acme = ClientFactory(name="Acme", hourly_rate=Decimal("100.00"))
+    other = ClientFactory(name="Other", hourly_rate=Decimal("80.00"))
+    site = SiteFactory(client=acme)
+    tasks = [TaskFactory(client=acme, sites=[site]), TaskFactory(client=other), TaskFactory(client=acme)]
+    start = timezone.now() - timedelta(days=3)
+    for n, (task, user, billable) in enumerate(
+        [(tasks[0], bob, True), (tasks[1], dana, True), (tasks[2], dana, False), (tasks[0], dana, True)]
+    ):
+        at = start + timedelta(hours=2 * n)
+        entries.record(
+            task=task, user=user, started_at=at, ended_at=at + timedelta(minutes=50 + n), billable=billable
+        )
+    entries.record(task=tasks[2], user=bob, started_at=timezone.now() - timedelta(minutes=5))  # running
+    values = {"acme": acme.pk, "dana": dana.pk, "site": site.pk}
+    query = {key: values.get(value, value) for key, value in filters.items()}
+
+    response = alice_client.get(URL, query)
+    request = RequestFactory().get(URL, query)
+    request.user = response.wsgi_request.user
+    expected = LogFilter(query, queryset=TimeEntry.objects.all(), request=request).qs.totals()
+    assert response.context["totals"] == expected
+    assert response.context["totals"]["duration"] > 0

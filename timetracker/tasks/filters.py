@@ -109,6 +109,14 @@ class LogFilter(django_filters.FilterSet):
         # "To" includes that whole day.
         return queryset.filter(started_at__lt=local_midnight(value + timedelta(days=1)))
 
+    # Filters that look inside entries; without them the figures can come from the kept totals, which carry
+    # the same task and user fields.
+    ENTRY_LEVEL = ("q", "billable", "period", "date_from", "date_to")
+
+    def reads_entries(self):
+        data = self.form.cleaned_data
+        return any(data.get(name) not in (None, "") for name in self.ENTRY_LEVEL)
+
     def is_valid(self):
         valid = super().is_valid()
         data = self.form.cleaned_data if valid else {}

@@ -349,6 +349,19 @@ class TimeEntry(models.Model):
             self.amount = None
 
 
+class TaskTotalQuerySet(OwnTimeQuerySet):
+    def totals(self):
+        """The same figures as TimeEntryQuerySet.totals, added up from the kept rows."""
+        result = self.aggregate(
+            duration=Sum("tracked_seconds", default=0),
+            rounded=Sum("rounded_seconds", default=0),
+            billable=Sum("billable_seconds", default=0),
+            total_amount=Sum("amount", default=Decimal("0")),
+        )
+        result["amount"] = Decimal(result.pop("total_amount")).quantize(CENT)
+        return result
+
+
 class TaskTotal(models.Model):
     """The all-time figures of one person's stopped entries on one task, kept by the write path
     (tasks/totals.py) in the same transaction as every change of time, so pages add up these few rows
@@ -369,7 +382,7 @@ class TaskTotal(models.Model):
     )
     unbilled_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
 
-    objects = OwnTimeQuerySet.as_manager()
+    objects = TaskTotalQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "user"], name="one_total_per_task_and_user")]

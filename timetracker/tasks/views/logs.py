@@ -11,7 +11,7 @@ from timetracker.billing.models import Settings
 from timetracker.lib.money import format_money
 from timetracker.tasks import entries as write
 from timetracker.tasks.filters import LogFilter
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import Task, TaskTotal, TimeEntry
 
 PER_PAGE = 25
 # Column -> what it sorts by in the grouped-by-task query.
@@ -54,7 +54,11 @@ def log_list(request):
         rows.append(
             {**row, "task": task, "amount_text": format_money(amount, money) if amount is not None else ""}
         )
-    totals = entries.totals()
+    # The figures over every matching entry: from the kept totals when no filter looks inside entries.
+    summed = entries
+    if filterset.is_valid() and not filterset.reads_entries():
+        summed = LogFilter(request.GET, queryset=TaskTotal.objects.for_user(request.user), request=request).qs
+    totals = summed.totals()
     ctx = {
         "filter": filterset,
         "page": page,
@@ -62,17 +66,17 @@ def log_list(request):
         "sort": sort,
         "totals": totals,
         "show_amounts": settings.can_see_rates(request.user),
-        "totals_amount_text": _total_text(totals["amount"], entries, settings),
+        "totals_amount_text": _total_text(totals["amount"], summed, settings),
         "payment_statuses": PaymentStatus.choices,
     }
     template = "tasks/log_list.html#log-table" if request.htmx else "tasks/log_list.html"
     return render(request, template, ctx)
 
 
-def _total_text(amount, entries, settings):
+def _total_text(amount, rows, settings):
     # Tasks of clients with different currencies cannot be added up into one honest figure; look at every
-    # client in the filtered set, not only those on this page.
-    client_ids = set(entries.order_by().values_list("task__client", flat=True).distinct())
+    # client in the filtered set (entries or their kept totals), not only those on this page.
+    client_ids = set(rows.order_by().values_list("task__client", flat=True).distinct())
     money_formats = {merged.money_format() for merged in settings.for_clients(client_ids).values()}
     if len(money_formats) > 1:
         return "mixed currencies"
