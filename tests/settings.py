@@ -1,7 +1,7 @@
 """The settings the test run uses: the real ones, plus a throwaway SECRET_KEY.
 
-Tests run with DEBUG off, as production does, and timetracker/settings.py refuses to start without a key then.
-The key is set in the environment (not only here) so that `manage.py` subprocesses started by tests inherit it.
+Tests run with DEBUG off, as production does, where nothing may sign with an empty key (sessions, the API's
+cursors). The key is set in the environment (not only here) so that `manage.py` subprocesses inherit it.
 """
 
 import os

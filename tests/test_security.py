@@ -1,4 +1,4 @@
-"""Production settings: no start without a secret key, and switches that make `check --deploy` clean.
+"""Production settings: no serving without a secret key, and switches that make `check --deploy` clean.
 
 Each test runs manage.py in a fresh process, because the settings module reads the environment once, at import.
 """
@@ -77,17 +77,34 @@ def test_without_the_switches_the_deploy_check_names_what_is_missing(tmp_path):
         assert check in result.stderr
 
 
+def serve(tmp_path, **env):
+    """Load the WSGI application in a fresh process, as gunicorn does when it starts."""
+    return manage(tmp_path, "shell", "-c", "import timetracker.wsgi", **env)
+
+
 def test_without_a_secret_key_and_debug_off_the_app_refuses_to_start(tmp_path):
-    result = manage(tmp_path, "check", **PRODUCTION)
-    assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set")
-    assert "secrets.token_urlsafe(50)" in last_line and "DEBUG=1" in last_line
+    for result in (serve(tmp_path, **PRODUCTION), manage(tmp_path, "runserver", "--noreload", **PRODUCTION)):
+        assert result.returncode != 0
+        last_line = result.stderr.strip().splitlines()[-1]
+        assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set")
+        assert "secrets.token_urlsafe(50)" in last_line and "DEBUG=1" in last_line
+    deploy = manage(tmp_path, "check", "--deploy", **PRODUCTION)
+    assert deploy.returncode != 0 and "(timetracker.E001) SECRET_KEY is not set" in deploy.stderr
+
+
+def test_without_a_key_data_still_loads_but_nothing_signs_with_an_empty_one(tmp_path):
+    # A new user's first `manage.py migrate` and `seed_demo` need no key: they sign nothing.
+    assert manage(tmp_path, "migrate", "-v0", DEBUG="0").returncode == 0
+    seeded = manage(tmp_path, "seed_demo", DEBUG="0")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "Demo data ready" in seeded.stdout
+    signing = manage(tmp_path, "shell", "-c", "from django.core import signing; signing.dumps(1)", DEBUG="0")
+    assert signing.returncode != 0 and "SECRET_KEY" in signing.stderr
 
 
 def test_the_old_public_development_key_is_refused_as_well(tmp_path):
-    result = manage(
-        tmp_path, "check", SECRET_KEY="django-insecure-dev-only-key-set-SECRET_KEY-in-production", DEBUG="0"
+    result = serve(
+        tmp_path, SECRET_KEY="django-insecure-dev-only-key-set-SECRET_KEY-in-production", DEBUG="0"
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set (or is the public development key)" in result.stderr

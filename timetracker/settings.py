@@ -43,17 +43,23 @@ def envlist(name, default=""):
 
 DEBUG = envbool("DEBUG")
 # This key is public (it is in the repository), so anyone could sign sessions and reset links with it: only a
-# DEBUG run may fall back to it, and a production that forgot SECRET_KEY refuses to start instead.
+# DEBUG run may fall back to it. Without DEBUG and without a key of its own the app serves nothing: wsgi.py and
+# asgi.py refuse to start (so do runserver and `check --deploy`, see accounts/checks.py), and Django refuses to
+# hand out the empty key to anything that would sign with it. Commands that only load data (migrate,
+# seed_demo) still run: they sign nothing.
 DEVELOPMENT_SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+SECRET_KEY_MISSING = ""
 if SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
-    if not DEBUG:
-        raise ImproperlyConfigured(
+    if DEBUG:
+        SECRET_KEY = DEVELOPMENT_SECRET_KEY
+    else:
+        SECRET_KEY = ""
+        SECRET_KEY_MISSING = (
             "SECRET_KEY is not set (or is the public development key) and DEBUG is off: set SECRET_KEY to a long "
             "random value, e.g. the output of python -c 'import secrets; print(secrets.token_urlsafe(50))', "
             "or set DEBUG=1 for development."
         )
-    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = os.environ.get("SITE_NAME", "Timetracker")
