@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from timetracker.accounts.models import Role, User
-from timetracker.billing import invoicing
+from timetracker.billing import drafts, invoicing
 from timetracker.billing.models import ClientSettings, Invoice, Settings
 from timetracker.buckets import usage
 from timetracker.buckets.models import Bucket, Recurrence
@@ -330,7 +330,7 @@ def _invoice(client, author, today):
     existing = Invoice.objects.filter(client=client).order_by("pk").first()
     if existing:
         return existing
-    first = invoicing.billable_entries(client=client).first()
+    first = drafts.billable_entries(client=client).first()
     if first is None:
         return None  # so few entries were asked for that none of them is the client's
     # The same local calendar as billable_entries uses to bound the period, so the first entry is inside it.

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from tests.api.conftest import client_for
 from tests.factories import ClientFactory, InvoiceFactory, PaymentFactory, TaskFactory, TimeEntryFactory
-from timetracker.billing import invoicing
+from timetracker.billing import drafts, invoicing
 from timetracker.billing.models import Invoice, Payment
 from timetracker.tasks.models import TimeEntry
 
@@ -76,12 +76,12 @@ def test_a_manager_invoices_the_unbilled_time(api_dana, dana, acme):
 
 
 def test_create_confirms_what_was_previewed(api_alice, acme):
-    previewed = invoicing.preview(client=acme).entry_ids
+    previewed = drafts.preview(client=acme).entry_ids
     TimeEntryFactory(task=acme.tasks.get(), hourly_rate=Decimal("100.00"))  # new time since the preview
     stale = _create(api_alice, acme, expected_entry_ids=previewed)
     assert stale.status_code == 409 and "changed since the preview" in stale.json()["error"]["message"]
     assert not Invoice.objects.exists()
-    fresh = _create(api_alice, acme, expected_entry_ids=invoicing.preview(client=acme).entry_ids)
+    fresh = _create(api_alice, acme, expected_entry_ids=drafts.preview(client=acme).entry_ids)
     assert fresh.status_code == 201 and fresh.json()["total"] == "300.00"
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import ClientFactory, ProjectFactory, TaskFactory, TimeEntryFactory, UserFactory
-from timetracker.billing import invoicing, rerating
+from timetracker.billing import drafts, invoicing, rerating
 from timetracker.billing.invoicing import InvoicingError
 from timetracker.billing.models import Invoice, InvoiceSequence, Settings
 from timetracker.lib.rounding import RoundingPolicy
@@ -46,11 +46,11 @@ def test_seven_minutes_at_95_50_per_entry_and_per_line(acme, bob):
     task = TaskFactory(client=acme)
     for _ in range(3):
         entry(acme, minutes=7, task=task, user=bob)
-    per_entry = invoicing.preview(client=acme, grouping="task", rounding_scope="entry")
+    per_entry = drafts.preview(client=acme, grouping="task", rounding_scope="entry")
     # Each 7-minute entry was rounded up to 15 minutes when stopped: 45 minutes at 95.50.
     (line,) = per_entry.lines
     assert (line.seconds, line.unit_price, line.amount) == (45 * 60, Decimal("95.50"), Decimal("71.63"))
-    per_line = invoicing.preview(client=acme, grouping="task", rounding_scope="line")
+    per_line = drafts.preview(client=acme, grouping="task", rounding_scope="line")
     # 21 minutes of work rounded up once: 30 minutes at 95.50.
     assert (per_line.lines[0].seconds, per_line.lines[0].amount) == (30 * 60, Decimal("47.75"))
 
@@ -59,7 +59,7 @@ def test_without_rounding_seven_minutes_is_eleven_fourteen(acme, settings_row):
     settings_row.rounding_enabled = False
     settings_row.save()
     entry(acme, minutes=7, policy=RoundingPolicy())
-    draft = invoicing.preview(client=acme)
+    draft = drafts.preview(client=acme)
     assert draft.lines[0].amount == Decimal("11.14") and draft.total == Decimal("11.14")
 
 
@@ -77,7 +77,7 @@ def test_each_grouping_makes_its_lines_and_they_add_up(acme, grouping, lines):
     entry(acme, minutes=35, task=design, user=bob_, rate="120.00")
     entry(acme, minutes=20, task=build, user=bob_, rate="120.00")
     entry(acme, minutes=10, task=care, user=alice_, rate="120.00")
-    draft = invoicing.preview(client=acme, grouping=grouping)
+    draft = drafts.preview(client=acme, grouping=grouping)
     assert len(draft.lines) == lines
     assert sum(line.amount for line in draft.lines) == draft.subtotal == draft.total
     assert sorted(draft.entry_ids) == sorted(TimeEntry.objects.values_list("pk", flat=True))
@@ -87,7 +87,7 @@ def test_a_line_never_mixes_rates(acme):
     task = TaskFactory(client=acme)
     entry(acme, minutes=60, task=task, rate="100.00")
     entry(acme, minutes=60, task=task, rate="80.00")
-    draft = invoicing.preview(client=acme, grouping="task")
+    draft = drafts.preview(client=acme, grouping="task")
     assert sorted((line.unit_price, line.amount) for line in draft.lines) == [
         (Decimal("80.00"), Decimal("80.00")),
         (Decimal("100.00"), Decimal("100.00")),
@@ -102,7 +102,7 @@ def test_tax_is_added_and_rounded_once(acme, settings_row):
     settings_row.tax_rate = Decimal("21")
     settings_row.save()
     entry(acme, minutes=60, rate="33.33")
-    draft = invoicing.preview(client=acme)
+    draft = drafts.preview(client=acme)
     assert (draft.subtotal, draft.tax_amount, draft.total) == (
         Decimal("33.33"),
         Decimal("7.00"),
@@ -117,7 +117,7 @@ def test_only_billable_stopped_unbilled_time_in_the_period_is_taken(acme, bob):
     entry(acme, minutes=30, billed_elsewhere="EXT-1")
     TimeEntryFactory(task=TaskFactory(client=acme), ended_at=None)
     entry(ClientFactory(), minutes=30)
-    draft = invoicing.preview(client=acme, start=date(2026, 10, 1), end=date(2026, 10, 31))
+    draft = drafts.preview(client=acme, start=date(2026, 10, 1), end=date(2026, 10, 31))
     assert draft.entry_ids == [wanted.pk]
 
 
@@ -130,7 +130,7 @@ def test_create_numbers_the_invoice_attaches_entries_and_tasks_follow(acme, bob)
     line = invoice.lines.get()
     assert set(line.entries.all()) == {first, second}
     assert Task.objects.get(pk=first.task_id).payment_status == "draft"
-    assert not invoicing.billable_entries(client=acme).exists()
+    assert not drafts.billable_entries(client=acme).exists()
     # The entries' history records that they were invoiced.
     assert first.history.latest().invoice_line_id == line.pk
 
@@ -227,7 +227,7 @@ def test_cancel_keeps_the_number_and_frees_the_time(acme, bob):
     invoicing.cancel(invoice, by=bob)
     invoice.refresh_from_db()
     assert invoice.status == "canceled" and Invoice.objects.filter(number=invoice.number).exists()
-    assert invoicing.billable_entries(client=acme).count() == 1
+    assert drafts.billable_entries(client=acme).count() == 1
     assert Task.objects.get().payment_status == "unbilled"
     again = invoicing.create_invoice(client=acme, by=bob, issue_date=invoice.issue_date)
     assert again.number.endswith("-0002")
@@ -274,7 +274,7 @@ def test_a_preview_is_grouped_in_the_database_not_in_memory(acme, bob, django_as
     for _ in range(30):
         entry(acme, minutes=20, user=bob)
     with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(6):
-        draft = invoicing.preview(client=acme, grouping="task")
+        draft = drafts.preview(client=acme, grouping="task")
     rounded = sum(TimeEntry.objects.values_list("rounded_seconds", flat=True))
     assert draft.entry_count == 30 and draft.seconds == rounded > 0
     entry_reads = [q["sql"] for q in captured.captured_queries if 'FROM "tasks_timeentry"' in q["sql"]]
@@ -284,7 +284,7 @@ def test_a_preview_is_grouped_in_the_database_not_in_memory(acme, bob, django_as
 
 def test_a_confirmation_whose_selection_changed_at_the_same_count_is_refused(acme, bob):
     first = entry(acme, minutes=60, user=bob)
-    seen = invoicing.preview(client=acme).fingerprint
+    seen = drafts.preview(client=acme).fingerprint
     invoicing.mark_invoiced([first], reference="EXT", by=bob)
     entry(acme, minutes=60, user=bob)  # one entry again, but another one
     with pytest.raises(InvoicingError, match="changed since the preview"):
@@ -294,7 +294,7 @@ def test_a_confirmation_whose_selection_changed_at_the_same_count_is_refused(acm
 
 def test_a_re_rate_between_preview_and_confirmation_is_noticed(acme, bob):
     entry(acme, minutes=60, user=bob)
-    seen = invoicing.preview(client=acme).fingerprint
+    seen = drafts.preview(client=acme).fingerprint
     acme.hourly_rate = Decimal("150.00")
     acme.save()
     mine = TimeEntry.objects.all()
@@ -302,5 +302,5 @@ def test_a_re_rate_between_preview_and_confirmation_is_noticed(acme, bob):
     with pytest.raises(InvoicingError, match="changed since the preview"):
         invoicing.create_invoice(client=acme, by=bob, expected_fingerprint=seen)
     assert invoicing.create_invoice(
-        client=acme, by=bob, expected_fingerprint=invoicing.preview(client=acme).fingerprint
+        client=acme, by=bob, expected_fingerprint=drafts.preview(client=acme).fingerprint
     )

@@ -5,7 +5,7 @@ import pytest
 
 from tests.concurrency import run_together
 from tests.factories import ClientFactory, TaskFactory, TimeEntryFactory, UserFactory
-from timetracker.billing import invoicing
+from timetracker.billing import drafts, invoicing
 from timetracker.billing.models import Invoice
 from timetracker.tasks.models import TimeEntry
 
@@ -19,7 +19,7 @@ def test_two_people_confirming_the_same_time_make_one_invoice():
         TimeEntryFactory(
             task=TaskFactory(client=client), worked=timedelta(minutes=45), hourly_rate=Decimal("90")
         )
-    seen = invoicing.preview(client=client).entry_ids
+    seen = drafts.preview(client=client).entry_ids
 
     results = run_together(
         3, lambda i: invoicing.create_invoice(client=client, by=user, expected_entry_ids=seen)

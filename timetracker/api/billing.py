@@ -24,7 +24,7 @@ from timetracker.api.error_serializers import ErrorSerializer
 from timetracker.api.errors import BadFilter, Conflict, Unprocessable
 from timetracker.api.permissions import IsManager
 from timetracker.api.work_serializers import id_field
-from timetracker.billing import invoicing
+from timetracker.billing import drafts, invoicing
 from timetracker.billing.choices import Grouping, PaymentStatus, RoundingScope
 from timetracker.billing.invoice_views import _derived_status_q
 from timetracker.billing.models import Invoice
@@ -241,7 +241,7 @@ class InvoiceListView(ApiMixin, generics.ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         period = {"client": data["client"], "start": data.get("start"), "end": data.get("end")}
-        if not invoicing.billable_entries(**period, project=data["project"]).exists():
+        if not drafts.billable_entries(**period, project=data["project"]).exists():
             raise Unprocessable(f"{data['client']} has no unbilled billable time in that period.")
         try:
             invoice = invoicing.create_invoice(

@@ -93,7 +93,7 @@ class InvoiceForm(PeriodForm):
 
     grouping = forms.ChoiceField(choices=Grouping.choices, initial=Grouping.TASK, label="Lines")
     rounding = forms.ChoiceField(choices=RoundingScope.choices, initial=RoundingScope.ENTRY, label="Rounding")
-    # Only on confirmation: the fingerprint of the entries the person saw in the preview (invoicing.fingerprint).
+    # Only on confirmation: the fingerprint of the entries the person saw in the preview (drafts.fingerprint).
     selection = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)
 
     client_required = True

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from timetracker.billing import invoicing
+from timetracker.billing import drafts, invoicing
 from timetracker.billing.invoice_forms import (
     InvoiceForm,
     MarkBilledForm,
@@ -84,7 +84,7 @@ def _unbilled_rows(data):
         entries = entries.filter(task__client=data["client"])
     if data.get("project"):
         entries = entries.filter(task__project=data["project"])
-    # Local dates, as invoicing.billable_entries reads them: the end date includes that whole day.
+    # Local dates, as drafts.billable_entries reads them: the end date includes that whole day.
     if data.get("start"):
         entries = entries.filter(started_at__gte=local_midnight(data["start"]))
     if data.get("end"):
@@ -118,7 +118,7 @@ def mark_billed(request):
         return redirect(back)
     data = form.cleaned_data
     entries = list(
-        invoicing.billable_entries(
+        drafts.billable_entries(
             client=data["client"], start=data.get("start"), end=data.get("end"), project=data.get("project")
         ).select_related("task")
     )
@@ -197,7 +197,7 @@ def _create_context(form, error=None):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
-            draft = invoicing.preview(
+            draft = drafts.preview(
                 client=data["client"],
                 start=data.get("start"),
                 end=data.get("end"),

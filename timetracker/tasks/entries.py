@@ -3,9 +3,8 @@
 The timer, manual time, the weekly grid, the REST API, the Django admin, invoicing, re-rating and the demo
 seed (and imports and sync after them) call these functions, so each rule exists once:
 
-- Locks in one order: the users, then the tasks, then the entries, each by ascending id. Invoicing and task
-  deletion take the same order (an invoice's own row, where one is locked, after the users and before tasks). A writer that held an entry and then waited for its task would deadlock
-  against one that went top-down, so callers that touch rows of several levels lock them all first (`lock`).
+- Locks in one order: the users, then the tasks, then the entries, each by ascending id (tasks/locks.py);
+  invoicing and task deletion take the same order.
 - Starts and ends are floored to whole minutes, and less than one minute of work is refused.
 - A used-up bucket with a hard stop takes no new time.
 - The client's rounding policy gives the rounded time; the rate is snapshotted by precedence when work is
@@ -22,7 +21,6 @@ from datetime import UTC
 from django.db import transaction
 from django.utils import timezone
 
-from timetracker.accounts.models import User
 from timetracker.billing.models import Settings
 from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
@@ -30,6 +28,7 @@ from timetracker.lib import dates
 from timetracker.lib.durations import MAX_SECONDS
 from timetracker.tasks import totals
 from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
+from timetracker.tasks.locks import lock, lock_entries
 from timetracker.tasks.models import Task, TimeEntry, write_path
 
 ONE_MINUTE = 60
@@ -114,42 +113,6 @@ def refuse_used_up_bucket(task, *, at=None):
         raise BucketUsedUp(
             f'The bucket "{bucket}" is used up and set to stop new time. Ask a manager to top it up.', "task"
         )
-
-
-def lock(*, users=(), tasks=(), entries=()):
-    """Row locks in the one order: users, then tasks, then entries, each by ascending id.
-
-    Locking a row again in the same transaction costs nothing, so a caller that touches several rows takes
-    them all here first and the functions below re-take their own without waiting."""
-    for model, items in ((User, users), (Task, tasks), (TimeEntry, entries)):
-        ids = sorted({getattr(item, "pk", item) for item in items} - {None})
-        if ids:
-            list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-
-
-def lock_entries(queryset, *, by=None):
-    """Lock the entries of a queryset with their users and tasks (in the one order); return their ids.
-
-    `by`, the person acting, is locked with the users: rows written later name them (history, created_by),
-    and PostgreSQL's key-share lock for that reference must not come after the other locks."""
-    tasks = lock_owners_and_tasks(queryset, by=by)
-    # Only entries of the tasks now held: one recorded meanwhile on another task is not this writer's.
-    return lock_rows(queryset.filter(task_id__in=tasks))
-
-
-def lock_owners_and_tasks(queryset, *, by=None):
-    """The first two levels for a queryset of entries: its users (and `by`), then its tasks; returns the
-    task ids, so the caller can keep to the entries of tasks it holds."""
-    users = set(queryset.order_by().values_list("user_id", flat=True).distinct())
-    tasks = set(queryset.order_by().values_list("task_id", flat=True).distinct())
-    lock(users=users | {by}, tasks=tasks)
-    return tasks
-
-
-def lock_rows(queryset):
-    """The entries of a queryset, locked by id through the queryset itself (a client's whole history is no
-    list of ids in the SQL); call after `lock_owners_and_tasks`."""
-    return list(queryset.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
 
 
 def refresh_status(task):
