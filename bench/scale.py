@@ -22,20 +22,16 @@ import math
 import os
 import resource
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import tracemalloc
-import urllib.error
-import urllib.request
-from datetime import datetime, timedelta
-from datetime import time as clock
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+import scale_load  # bench/ is on sys.path when this runs as a script
+import scale_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
@@ -65,7 +61,7 @@ def main():
             seeded = json.loads(out.read_text())
             _child(env, "measure", size, out, "--threads", str(args.threads), "--rounds", str(args.rounds))
             results[size] = {**json.loads(out.read_text()), **seeded}
-            results[size]["load"] = _timer_load(env, results[size]["load_plan"], args, folder)
+            results[size]["load"] = scale_load.timer_load(env, results[size]["load_plan"], args, folder)
             if not postgres:  # the next size starts afresh; a million entries take disk space
                 for tail in ("", "-wal", "-shm"):
                     Path(folder, f"scale-{size}.sqlite3{tail}").unlink(missing_ok=True)
@@ -197,7 +193,7 @@ def _measure(args):
                 browser = api[role]
                 ctx["last_page"] = max(1, math.ceil(browser.get(entries_url).json()["count"] / PER_PAGE))
                 url = f"{entries_url}?page={ctx['last_page']}"
-            ctx["user"], ctx["bounds"] = user, _bounds(user)
+            ctx["user"], ctx["bounds"] = user, scale_raw.bounds(user)
             response, page_ms, page_queries = timed(lambda b=browser, url=url: b.get(url))
             _, raw_ms, raw_queries = timed(lambda figures=figures: figures(ctx))
             rows.append(
@@ -219,11 +215,15 @@ def _measure(args):
     tracemalloc.stop()
     memory = {
         "client": biggest.name,
-        "entries": _unbilled_count(biggest.pk),
+        "entries": scale_raw.unbilled_count(biggest.pk),
         "traced_mb": traced,
         "rss_mb": rss_growth,
     }
-    return {"rows": rows, "memory": memory, "load_plan": _load_plan(biggest, args.threads, args.rounds)}
+    return {
+        "rows": rows,
+        "memory": memory,
+        "load_plan": scale_load.load_plan(biggest, args.threads, args.rounds),
+    }
 
 
 def _pages(client_id, preview_url):
@@ -233,359 +233,17 @@ def _pages(client_id, preview_url):
     both, admin = ("Admin", "Staff"), ("Admin",)
     logs = reverse("tasks:log_list")
     return [
-        ("dashboard", both, reverse("dashboard"), _raw_dashboard),
-        ("logs, page 1", both, logs, _raw_logs("-started")),
-        ("logs, by amount", both, f"{logs}?sort=-amount", _raw_logs("-amount_total")),
-        ("clients list", both, reverse("clients:list"), _raw_table("client")),
-        ("sites list", both, reverse("clients:site_list"), _raw_table("sites")),
-        ("client overview", both, reverse("clients:detail", args=[client_id]), _raw_client_overview),
-        ("buckets list", both, reverse("buckets:list"), _raw_buckets),
-        ("billing, unbilled", admin, reverse("billing:unbilled"), _raw_unbilled),
-        ("API entries, last page", both, None, _raw_api_last_page),
-        ("invoice preview", admin, preview_url, _raw_invoice_preview),
+        ("dashboard", both, reverse("dashboard"), scale_raw.raw_dashboard),
+        ("logs, page 1", both, logs, scale_raw.raw_logs("-started")),
+        ("logs, by amount", both, f"{logs}?sort=-amount", scale_raw.raw_logs("-amount_total")),
+        ("clients list", both, reverse("clients:list"), scale_raw.raw_table("client")),
+        ("sites list", both, reverse("clients:site_list"), scale_raw.raw_table("sites")),
+        ("client overview", both, reverse("clients:detail", args=[client_id]), scale_raw.raw_client_overview),
+        ("buckets list", both, reverse("buckets:list"), scale_raw.raw_buckets),
+        ("billing, unbilled", admin, reverse("billing:unbilled"), scale_raw.raw_unbilled),
+        ("API entries, last page", both, None, scale_raw.raw_api_last_page),
+        ("invoice preview", admin, preview_url, scale_raw.raw_invoice_preview),
     ]
-
-
-# --- the same figures, straight from the data ---------------------------------------------------------
-# Each function below asks for a page's headline figures in as few grouped queries as the data allows,
-# written without the app's QuerySet helpers so that it stays the same yardstick when the app changes.
-
-
-def _bounds(user):
-    zone = ZoneInfo(user.time_zone)
-    today = datetime.now(zone).date()
-
-    def midnight(day):
-        return datetime.combine(day, clock(), tzinfo=zone)
-
-    return {
-        "zone": zone,
-        "day": midnight(today),
-        "week": midnight(today - timedelta(days=today.weekday())),
-        "month": midnight(today.replace(day=1)),
-        "chart": midnight(today - timedelta(days=29)),
-    }
-
-
-def _unbilled_q():
-    from django.db.models import Q
-
-    return Q(ended_at__isnull=False, billable=True, invoice_line__isnull=True, billed_elsewhere="")
-
-
-def _entries(user):
-    from timetracker.tasks.models import TimeEntry
-
-    return TimeEntry.objects.all() if user.is_manager else TimeEntry.objects.filter(user=user)
-
-
-def _tasks(user):
-    from django.db.models import Exists, OuterRef, Q
-
-    from timetracker.tasks.models import Task, TimeEntry
-
-    if user.is_manager:
-        return Task.objects.all()
-    own_time = Exists(TimeEntry.objects.filter(task=OuterRef("pk"), user=user))
-    return Task.objects.filter(Q(assignee=user) | Q(created_by=user) | own_time)
-
-
-def _bucket_usage(buckets):
-    """Used seconds of each bucket's current period, one query (the page also carries rollover over)."""
-    from django.db.models import Q, Sum
-
-    from timetracker.tasks.models import TimeEntry
-
-    sums = {}
-    for pk, (start, end, billable_only) in buckets.items():
-        when = Q(task__bucket_id=pk, started_at__gte=start)
-        when &= Q(started_at__lt=end) if end else Q()
-        when &= Q(billable=True) if billable_only else Q()
-        sums[f"b{pk}"] = Sum("rounded_seconds", filter=when)
-    stopped = TimeEntry.objects.filter(ended_at__isnull=False, task__bucket_id__in=list(buckets))
-    return stopped.aggregate(**sums) if sums else {}
-
-
-def _raw_dashboard(ctx):
-    from django.db.models import Count, Q, Sum
-    from django.db.models.functions import TruncDate
-
-    from timetracker.clients.models import Client
-
-    user, b, entries = ctx["user"], ctx["bounds"], _entries(ctx["user"])
-    figures = entries.aggregate(
-        entries=Count("pk"),
-        today=Sum("duration_seconds", filter=Q(user=user, started_at__gte=b["day"])),
-        week=Sum("duration_seconds", filter=Q(user=user, started_at__gte=b["week"])),
-        team_today=Sum("duration_seconds", filter=Q(started_at__gte=b["day"])),
-        team_week=Sum("duration_seconds", filter=Q(started_at__gte=b["week"])),
-    )
-    per_day = list(
-        entries.filter(ended_at__isnull=False, started_at__gte=b["chart"])
-        .annotate(day=TruncDate("started_at", tzinfo=b["zone"]))
-        .values("day")
-        .annotate(seconds=Sum("duration_seconds"))
-        .values_list("day", "seconds")
-    )
-    recent = list(
-        entries.order_by("-started_at").values_list("pk", "task__client__name", "user__username")[:8]
-    )
-    unbilled = []
-    if user.is_manager:  # Staff see amounts only when the settings allow it (not in the demo)
-        unbilled = list(
-            entries.filter(_unbilled_q()).values("task__client").annotate(a=Sum("amount")).order_by("-a")[:8]
-        )
-    buckets = _bucket_usage(ctx["buckets"])  # the buckets near their limit
-    clients = Client.objects.filter(archived_at__isnull=True).count()
-    return figures, per_day, recent, unbilled, buckets, clients, _tasks(user).count()
-
-
-def _raw_logs(order):
-    def figures(ctx):
-        from django.db.models import Count, Min, Q, Sum
-
-        entries = _entries(ctx["user"])
-        totals = entries.aggregate(
-            duration=Sum("duration_seconds"),
-            rounded=Sum("rounded_seconds"),
-            billable=Sum("rounded_seconds", filter=Q(billable=True)),
-            amount=Sum("amount"),
-        )
-        tasks = entries.order_by().values("task").distinct().count()
-        rows = list(
-            entries.order_by()
-            .values("task")
-            .annotate(
-                tracked=Sum("duration_seconds"),
-                rounded=Sum("rounded_seconds"),
-                amount_total=Sum("amount"),
-                started=Min("started_at"),
-                n=Count("pk"),
-            )
-            .order_by(order, "-task")[:PER_PAGE]
-        )
-        return totals, tasks, rows
-
-    return figures
-
-
-def _raw_table(link):
-    """Clients or sites: tasks in progress and completed, time this month, unbilled amount per row."""
-
-    def figures(ctx):
-        from django.db.models import Count, Q, Sum
-
-        from timetracker.clients.models import Client, Site
-
-        user, month = ctx["user"], ctx["bounds"]["month"]
-        this_month = Q(ended_at__isnull=False, started_at__gte=month)
-        time = list(
-            _entries(user)
-            .order_by()
-            .values(f"task__{link}")
-            .annotate(
-                month=Sum("duration_seconds", filter=this_month), unbilled=Sum("amount", filter=_unbilled_q())
-            )
-        )
-        tasks = list(_tasks(user).order_by().values(link, "status").annotate(n=Count("pk")))
-        rows = (
-            (Client if link == "client" else Site).objects.filter(archived_at__isnull=True).order_by("name")
-        )
-        return time, tasks, list(rows.values_list("pk", "name")[:50])
-
-    return figures
-
-
-def _raw_client_overview(ctx):
-    from django.db.models import Q, Sum
-
-    user, b = ctx["user"], ctx["bounds"]
-    entries = _entries(user).filter(task__client_id=ctx["client"], ended_at__isnull=False)
-    figures = entries.aggregate(
-        week=Sum("duration_seconds", filter=Q(started_at__gte=b["week"])),
-        month=Sum("duration_seconds", filter=Q(started_at__gte=b["month"])),
-        unbilled=Sum("amount", filter=_unbilled_q()),
-    )
-    recent = list(_tasks(user).filter(client_id=ctx["client"]).order_by("-updated_at").values_list("pk")[:8])
-    return figures, recent, _bucket_usage(ctx["client_buckets"])
-
-
-def _raw_buckets(ctx):
-    from timetracker.buckets.models import Bucket
-
-    rows = list(Bucket.objects.filter(archived_at__isnull=True).values_list("pk", "title", "hours"))
-    return rows, _bucket_usage(ctx["buckets"])
-
-
-def _raw_unbilled(ctx):
-    from django.db.models import Count, Max, Min, Q, Sum
-
-    from timetracker.tasks.models import TimeEntry
-
-    return list(
-        TimeEntry.objects.filter(_unbilled_q())
-        .values("task__client", "task__client__name")
-        .annotate(
-            n=Count("pk"),
-            seconds=Sum("rounded_seconds"),
-            amount=Sum("amount"),
-            unrated=Count("pk", filter=Q(hourly_rate__isnull=True)),
-            first=Min("started_at"),
-            last=Max("started_at"),
-        )
-        .order_by("task__client__name")
-    )
-
-
-def _raw_api_last_page(ctx):
-    stopped = _entries(ctx["user"]).filter(ended_at__isnull=False)
-    count = stopped.count()
-    offset = (ctx["last_page"] - 1) * PER_PAGE
-    fields = ("pk", "task_id", "task__title", "started_at", "ended_at", "rounded_seconds", "amount")
-    return count, list(
-        stopped.order_by("-started_at", "-pk").values_list(*fields)[offset : offset + PER_PAGE]
-    )
-
-
-def _raw_invoice_preview(ctx):
-    """The draft's lines: per task and rate, the rounded seconds (grouping by task, rounding per entry)."""
-    from django.db.models import Count, Min, Sum
-
-    from timetracker.tasks.models import TimeEntry
-
-    return list(
-        TimeEntry.objects.filter(_unbilled_q(), task__client_id=ctx["client"])
-        .values("task", "hourly_rate")
-        .annotate(seconds=Sum("rounded_seconds"), n=Count("pk"), first=Min("started_at"))
-    )
-
-
-def _unbilled_count(client_id):
-    from timetracker.tasks.models import TimeEntry
-
-    return TimeEntry.objects.filter(_unbilled_q(), task__client_id=client_id).count()
-
-
-def _load_plan(client, threads, rounds):
-    """For each load thread, a task of its own and `rounds` Staff users, each with a timer running for an
-    hour: every stop under load is a real one (under a minute would be refused)."""
-    from django.contrib.auth.models import Group
-    from django.utils import timezone
-
-    from timetracker.accounts.models import ApiKey, Role, User
-    from timetracker.tasks import timer
-    from timetracker.tasks.models import Task
-
-    staff = Group.objects.get(name=Role.STAFF)
-    hour_ago = timezone.now() - timedelta(hours=1)
-    plan = []
-    for thread in range(threads):
-        task = Task.objects.create(title=f"Scale bench load {thread}", client=client)
-        keys = []
-        for round_ in range(rounds):
-            user = User.objects.create(username=f"scale-load-{thread}-{round_}", password="!")
-            user.groups.add(staff)
-            timer.start(user=user, task=task, now=hour_ago)
-            keys.append(ApiKey.issue(user=user, name="scale load")[1])
-        plan.append({"task": task.pk, "keys": keys})
-    return plan
-
-
-# --- the timer under gunicorn (this process) ----------------------------------------------------------
-
-
-def _timer_load(env, plan, args, folder):
-    """gunicorn with 2 workers on 127.0.0.1; each thread, each round: stop (a timer started an hour ago, on a
-    user of that round), start again, list the active timers. Ends after all rounds or --seconds."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    log = open(Path(folder, "gunicorn.log"), "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "timetracker.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        if not _wait_until_up(f"{base}/login/", server):
-            return {"error": "gunicorn did not answer within 60 s"}
-        for _ in range(8):  # both workers import and resolve URLs before the clock starts
-            _call("GET", f"{base}/login/", None)
-        samples, lock = [], threading.Lock()
-        deadline = time.monotonic() + args.seconds
-
-        def work(task, keys):
-            for key in keys:
-                for method, path in (
-                    ("POST", f"tasks/{task}/stop"),
-                    ("POST", f"tasks/{task}/start"),
-                    ("GET", "timers/active"),
-                ):
-                    if time.monotonic() > deadline:
-                        return
-                    status, ms = _call(method, f"{base}/api/v1/{path}", key)
-                    with lock:
-                        samples.append((path.rsplit("/", 1)[-1], status, ms))
-
-        threads = [threading.Thread(target=work, args=(t["task"], t["keys"])) for t in plan]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-    errors = [line for line in Path(folder, "gunicorn.log").read_text().splitlines() if "Error" in line]
-    return {"samples": samples, "seconds": wall, "threads": len(plan), "errors": errors[-3:]}
-
-
-def _wait_until_up(url, server):
-    for _ in range(300):
-        if server.poll() is not None:
-            return False
-        try:
-            urllib.request.urlopen(url, timeout=10).close()
-            return True
-        except urllib.error.HTTPError:
-            return True  # it answers; what it says is the load's business
-        except OSError:
-            time.sleep(0.2)
-    return False
-
-
-def _call(method, url, key):
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"} if key else {}
-    request = urllib.request.Request(
-        url, data=b"{}" if method == "POST" else None, headers=headers, method=method
-    )
-    begin = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    except OSError:
-        status = 0  # no answer at all
-    return status, (time.perf_counter() - begin) * 1000
 
 
 # --- the report ---------------------------------------------------------------------------------------
