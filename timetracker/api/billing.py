@@ -56,8 +56,10 @@ def _date_param(request, name):
         day = date.fromisoformat(raw)
     except ValueError:
         raise BadFilter(f'{name} must be a date like 2026-01-31, not "{raw}".') from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise BadFilter(f"{name} must be between {FIRST_YEAR} and {LAST_YEAR}.")
+    try:
+        check_supported(day)
+    except ValueError:
+        raise BadFilter(f"{name} must be between {FIRST_YEAR} and {LAST_YEAR}.") from None
     return day
 
 

@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from timetracker.api.error_serializers import ErrorSerializer
 from timetracker.lib import dates
-from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR
 from timetracker.lib.durations import MAX_SECONDS, format_duration
 from timetracker.tasks import entries
 
@@ -186,10 +185,10 @@ class TimeEntryCreateSerializer(StrictSerializer):
     def _timesheet(self, data):
         if "date" not in data:
             raise serializers.ValidationError({"date": ["This field is required with hours and minutes."]})
-        if not FIRST_YEAR <= data["date"].year <= LAST_YEAR:
-            raise serializers.ValidationError(
-                {"date": [f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}."]}
-            )
+        try:
+            dates.check_supported(data["date"])
+        except ValueError as error:
+            raise serializers.ValidationError({"date": [str(error)]}) from None
         seconds = data.pop("hours", 0) * 3600 + data.pop("minutes", 0) * 60
         if seconds < 60:
             raise serializers.ValidationError({"minutes": ["At least one minute is needed in total."]})

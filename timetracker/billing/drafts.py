@@ -73,9 +73,9 @@ def billable_entries(*, client, start=None, end=None, project=None):
     """The client's stopped, billable, not yet invoiced entries that started in [start, end] (local dates)."""
     entries = TimeEntry.objects.filter(task__client=client).unbilled_billable()
     if start:
-        entries = entries.filter(started_at__gte=_midnight(start))
+        entries = entries.filter(started_at__gte=dates.local_midnight(start))
     if end:
-        entries = entries.filter(started_at__lt=_midnight(end + timedelta(days=1)))
+        entries = entries.filter(started_at__lt=dates.local_midnight(end + timedelta(days=1)))
     if project:
         entries = entries.filter(task__project=project)
     return entries.order_by("started_at", "pk")
@@ -208,7 +208,3 @@ def _describe(row, grouping, people):
 
 def _people(rows):
     return User.objects.in_bulk({row["user_id"] for row in rows})
-
-
-def _midnight(day):
-    return dates.local_midnight(day)

@@ -231,19 +231,13 @@ def change(entry, *, by=None, reason="", edit=None, running_only=False, **fields
         raise TypeError(f"change() cannot set {', '.join(sorted(unknown))}")
     try:
         with transaction.atomic(), write_path():
-            before = TimeEntry.objects.filter(pk=entry.pk).values("user_id", "task_id", "ended_at").first()
-            if before is None or (running_only and before["ended_at"] is not None):
-                raise Gone("This timer is already stopped or discarded." if running_only else _GONE)
-            lock(
-                users=[before["user_id"], fields.get("user"), by],
-                tasks=[before["task_id"], fields.get("task")],
-                entries=[entry.pk],
+            _lock_current(
+                entry,
+                by=by,
+                running_only=running_only,
+                users=[fields.get("user")],
+                tasks=[fields.get("task")],
             )
-            entry.refresh_from_db()
-            if (entry.user_id, entry.task_id) != (before["user_id"], before["task_id"]) or (
-                running_only and not entry.is_running
-            ):
-                raise Gone("This entry changed meanwhile; reload it and try again.")
             if entry.is_invoiced:
                 raise Locked("This entry is invoiced, so it can no longer be changed.")
             _apply(entry, fields, edit, by=by, reason=reason)
@@ -255,6 +249,24 @@ def change(entry, *, by=None, reason="", edit=None, running_only=False, **fields
 
 
 _GONE = "This entry no longer exists."
+
+
+def _lock_current(entry, *, by, running_only, users=(), tasks=()):
+    """Lock the entry's user and task (and any others a change moves it to), then the entry, in the one order,
+    and load it into `entry` as it is now. One that is gone, moved meanwhile or (when only a running timer will
+    do) stopped is refused."""
+    gone = "This timer is already stopped or discarded." if running_only else _GONE
+    before = TimeEntry.objects.filter(pk=entry.pk).values("user_id", "task_id", "ended_at").first()
+    if before is None or (running_only and before["ended_at"] is not None):
+        raise Gone(gone)
+    lock(users=[before["user_id"], by, *users], tasks=[before["task_id"], *tasks], entries=[entry.pk])
+    if not TimeEntry.objects.filter(pk=entry.pk).exists():
+        raise Gone(gone)
+    entry.refresh_from_db()
+    if running_only and not entry.is_running:
+        raise Gone(gone)
+    if (entry.user_id, entry.task_id) != (before["user_id"], before["task_id"]):
+        raise Gone("This entry changed meanwhile; reload it and try again.")
 
 
 def _apply(entry, fields, edit, *, by, reason):
@@ -296,15 +308,8 @@ def _apply(entry, fields, edit, *, by, reason):
 def remove(entry, *, by=None, running_only=False):
     """Delete an entry (a stopped one, or a running timer discarded); invoiced time cannot be deleted."""
     with transaction.atomic(), write_path():
-        before = TimeEntry.objects.filter(pk=entry.pk).values("user_id", "task_id").first()
-        if before is None:
-            raise Gone(_GONE)
-        lock(users=[before["user_id"], by], tasks=[before["task_id"]], entries=[entry.pk])
-        fresh = TimeEntry.objects.select_related("task").filter(pk=entry.pk).first()
-        if fresh is None or (running_only and not fresh.is_running):
-            raise Gone("This timer is already stopped or discarded." if running_only else _GONE)
-        if (fresh.user_id, fresh.task_id) != (before["user_id"], before["task_id"]):
-            raise Gone("This entry changed meanwhile; reload it and try again.")
+        fresh = TimeEntry(pk=entry.pk)  # the caller's copy stays as it was handed in
+        _lock_current(fresh, by=by, running_only=running_only)
         if fresh.is_invoiced:
             raise Locked("This entry is invoiced, so it cannot be deleted.")
         _history(fresh, by, "")

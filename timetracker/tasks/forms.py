@@ -7,13 +7,10 @@ from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project, Site
 from timetracker.lib import dates
-from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR
 from timetracker.lib.durations import parse_duration
 from timetracker.tasks import entries
 from timetracker.tasks.choices import TaskStatus, TimerMode
 from timetracker.tasks.models import Task, TimeEntry
-
-__all__ = ["FIRST_YEAR", "LAST_YEAR"]
 
 
 def supported_date(value):

@@ -8,10 +8,11 @@ from django.views.decorators.http import require_POST
 
 from timetracker.accounts import once
 from timetracker.billing.models import Settings
+from timetracker.lib import dates
 from timetracker.lib.durations import parse_duration
 from timetracker.tasks import entries, timer, timesheet
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.forms import FIRST_YEAR, LAST_YEAR, ManualEntryForm
+from timetracker.tasks.forms import ManualEntryForm
 from timetracker.tasks.models import Task
 from timetracker.tasks.views.common import LOGS_CHANGED, get_task, render_dialog
 
@@ -62,9 +63,10 @@ def timesheet_week(request):
 def _date_or_none(text):
     try:
         day = date.fromisoformat(text)
+        dates.check_supported(day)
     except ValueError:
         return None
-    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
+    return day
 
 
 @require_POST
@@ -75,7 +77,7 @@ def timesheet_cell(request):
     try:
         day = _date_or_none(request.POST.get("day", ""))
         if day is None:
-            raise ValueError(f"Choose a day between {FIRST_YEAR} and {LAST_YEAR}.")
+            raise ValueError(f"Choose a day between {dates.FIRST_YEAR} and {dates.LAST_YEAR}.")
         text = request.POST.get("value", "").strip()
         timesheet.set_day_total(
             user=request.user, task=task, day=day, seconds=parse_duration(text) if text else 0
