@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from tests.api.conftest import client_for
+from tests.buckets.test_views import form_data
 from tests.factories import BucketFactory, ClientFactory, SiteFactory
 from timetracker.buckets.models import Bucket
 
@@ -18,20 +19,6 @@ CREATE = reverse("buckets:create")
 @pytest.fixture
 def acme():
     return ClientFactory(name="Acme")
-
-
-def form_data(acme, **overrides):
-    return {
-        "title": "Acme retainer",
-        "clients": [acme.pk],
-        "hours": "20",
-        "hourly_price": "95.00",
-        "recurrence": "monthly",
-        "start_date": "2026-11-01",
-        "thresholds": "50, 80, 100",
-        "billable_only": "on",
-        **overrides,
-    }
 
 
 def every_page_and_route_answers(client, api, acme):
