@@ -304,10 +304,9 @@ def _history(demo_users, tasks, missing, today, rng):
 
 
 def _entry(user, task, started, worked, rng):
-    return TimeEntry(
+    return write.Work(
         task=task,
         user=user,
-        recorded_by=user,
         started_at=started.astimezone(UTC),
         ended_at=(started + worked).astimezone(UTC),
         billable=task.billable,

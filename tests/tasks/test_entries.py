@@ -229,6 +229,42 @@ def test_record_many_applies_the_same_rules_as_record(bob, acme, rounding_up_to_
     assert (saved.rounded_seconds, saved.billable, saved.rate_source) == (3600, False, RateSource.CLIENT)
 
 
+def test_a_bulk_loaded_entry_reads_back_as_the_same_entry_recorded_one_by_one(bob, acme, rounding_up_to_15):
+    """record_many inserts raw rows (COPY on PostgreSQL): every stored value must be what record() stores."""
+    task = TaskFactory(client=acme)
+    note = 'Tabs\tand\nnew lines, a back\\slash, "quotes" and Zoë\'s café'
+    fields = {"task": task, "user": bob, "started_at": MORNING, "description": note}
+    one = entries.record(
+        **fields, ended_at=MORNING + timedelta(minutes=50, seconds=5), source=EntrySource.IMPORT
+    )
+    later = MORNING + timedelta(days=1)
+    work = entries.Work(**fields | {"started_at": later}, ended_at=later + timedelta(minutes=50, seconds=5))
+    assert entries.record_many([work]) == 1
+    other = TimeEntry.objects.exclude(pk=one.pk).get()
+    one.refresh_from_db()
+    compared = [
+        f.attname
+        for f in TimeEntry._meta.concrete_fields
+        if f.attname not in {"id", "created_at", "updated_at"}
+    ]
+    mine = {name: getattr(one, name) for name in compared}
+    bulk = {name: getattr(other, name) for name in compared}
+    assert bulk.pop("started_at") - mine.pop("started_at") == timedelta(days=1)
+    assert bulk.pop("ended_at") - mine.pop("ended_at") == timedelta(days=1)
+    assert bulk == mine
+    assert other.description == note and other.amount == Decimal("120.00") and other.rounded_seconds == 3600
+    with_rate = entries.Work(
+        **fields | {"started_at": later + timedelta(days=1)},
+        ended_at=later + timedelta(days=1, hours=2),
+        hourly_rate=Decimal("12.50"),
+    )
+    entries.record_many([with_rate])
+    assert TimeEntry.objects.values_list("amount", "rate_source").get(hourly_rate=Decimal("12.50")) == (
+        Decimal("25.00"),
+        RateSource.ENTRY,
+    )
+
+
 # --- the project's "billable by default", page and API alike ----------------------------------------------
 
 

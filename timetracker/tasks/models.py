@@ -342,11 +342,14 @@ class TimeEntry(models.Model):
 
     def price(self):
         """The amount: rounded hours times the snapshotted rate, to the cent (half up); none if not billable."""
-        if self.billable and self.hourly_rate is not None:
-            hours = Decimal(self.rounded_seconds) / 3600
-            self.amount = (hours * self.hourly_rate).quantize(CENT, rounding=ROUND_HALF_UP)
-        else:
-            self.amount = None
+        self.amount = price(self.rounded_seconds, self.hourly_rate) if self.billable else None
+
+
+def price(rounded_seconds, rate):
+    """Rounded hours times an hourly rate, to the cent (half up); none without a rate."""
+    if rate is None:
+        return None
+    return (Decimal(rounded_seconds) / 3600 * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class TaskTotalQuerySet(OwnTimeQuerySet):

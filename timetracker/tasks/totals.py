@@ -29,17 +29,24 @@ def contribution(entry):
     """What one entry adds to its task's totals: nothing while it runs."""
     if entry.ended_at is None:
         return dict(ZERO)
-    amount = entry.amount or Decimal("0")
-    billable = entry.billable
-    unbilled = billable and entry.invoice_line_id is None and not entry.billed_elsewhere
+    unbilled = entry.invoice_line_id is None and not entry.billed_elsewhere
+    return figures(
+        entry.duration_seconds, entry.rounded_seconds, entry.billable, entry.amount, unbilled=unbilled
+    )
+
+
+def figures(tracked, rounded, billable, amount, *, unbilled):
+    """What a stopped entry with these figures adds; `unbilled`: on no invoice and not billed elsewhere."""
+    amount = amount or Decimal("0")
+    open_ = billable and unbilled
     return {
         "entries": 1,
-        "tracked_seconds": entry.duration_seconds,
-        "rounded_seconds": entry.rounded_seconds,
-        "billable_seconds": entry.rounded_seconds if billable else 0,
+        "tracked_seconds": tracked,
+        "rounded_seconds": rounded,
+        "billable_seconds": rounded if billable else 0,
         "amount": amount,
-        "unbilled_seconds": entry.rounded_seconds if unbilled else 0,
-        "unbilled_amount": amount if unbilled else Decimal("0"),
+        "unbilled_seconds": rounded if open_ else 0,
+        "unbilled_amount": amount if open_ else Decimal("0"),
     }
 
 
