@@ -19,6 +19,7 @@ from tests.factories import (
 from timetracker.tasks import entries
 from timetracker.tasks.filters import LogFilter
 from timetracker.tasks.models import Task, TimeEntry, write_path
+from timetracker.tasks.views.logs import SORTS
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -235,13 +236,23 @@ def test_the_logs_totals_from_kept_figures_equal_the_entries(alice_client, bob, 
         entries.record(
             task=task, user=user, started_at=at, ended_at=at + timedelta(minutes=50 + n), billable=billable
         )
-    entries.record(task=tasks[2], user=bob, started_at=timezone.now() - timedelta(minutes=5))  # running
+    only_running = TaskFactory(client=acme, title="Only running")
+    entries.record(task=only_running, user=bob, started_at=timezone.now() - timedelta(minutes=5))
     values = {"acme": acme.pk, "dana": dana.pk, "site": site.pk}
     query = {key: values.get(value, value) for key, value in filters.items()}
 
     response = alice_client.get(URL, query)
     request = RequestFactory().get(URL, query)
     request.user = response.wsgi_request.user
-    expected = LogFilter(query, queryset=TimeEntry.objects.all(), request=request).qs.totals()
-    assert response.context["totals"] == expected
+    matching = LogFilter(query, queryset=TimeEntry.objects.all(), request=request).qs
+    assert response.context["totals"] == matching.totals()
     assert response.context["totals"]["duration"] > 0
+    # The rows too, in every order: the kept first start and figures give what grouping the entries gives,
+    # a task with only a running timer included.
+    for sort in SORTS:
+        for direction in ("", "-"):
+            page = alice_client.get(URL, query | {"sort": direction + sort}).context["page"]
+            order = direction + SORTS[sort]
+            assert list(page) == list(matching.per_task().order_by(order, "-task")), (sort, direction)
+    if not filters:
+        assert only_running.pk in [row["task"] for row in alice_client.get(URL).context["page"]]

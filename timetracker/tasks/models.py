@@ -199,16 +199,17 @@ class TimeEntryQuerySet(OwnTimeQuerySet):
         return self.filter(started_at__gte=start, started_at__lt=end)
 
     def per_task(self):
-        """One row per task with its entries' totals (for the Logs table): a single grouped query."""
+        """One row per task with its entries' totals (for the Logs table): a single grouped query. When no
+        filter looks inside entries, TaskTotalQuerySet.per_task gives the same rows from the kept totals."""
         return (
             self.order_by()
             .values("task")
             .annotate(
                 tracked=Sum("duration_seconds"),
                 rounded=Sum("rounded_seconds"),
-                amount_total=Sum("amount"),
+                amount_total=Sum("amount", default=Decimal("0")),
                 started=Min("started_at"),
-                entry_count=Count("pk"),
+                entry_count=Count("pk", filter=Q(ended_at__isnull=False)),
             )
         )
 
@@ -353,6 +354,20 @@ def price(rounded_seconds, rate):
 
 
 class TaskTotalQuerySet(OwnTimeQuerySet):
+    def per_task(self):
+        """TimeEntryQuerySet.per_task's rows added up from each task's few kept rows, not its entries."""
+        return (
+            self.order_by()
+            .values("task")
+            .annotate(
+                tracked=Sum("tracked_seconds"),
+                rounded=Sum("rounded_seconds"),
+                amount_total=Sum("amount"),
+                started=Min("first_started_at"),
+                entry_count=Sum("entries"),
+            )
+        )
+
     def totals(self):
         """The same figures as TimeEntryQuerySet.totals, added up from the kept rows."""
         result = self.aggregate(
@@ -384,6 +399,9 @@ class TaskTotal(models.Model):
         default=0, help_text="Rounded time of billable entries on no invoice and not billed elsewhere."
     )
     unbilled_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    # The earliest start of this person's entries on the task, running ones included (a row exists from the
+    # first start, before any time is stopped): the Logs' "Started" column and sort.
+    first_started_at = models.DateTimeField(null=True)
 
     objects = TaskTotalQuerySet.as_manager()
 

@@ -1,15 +1,15 @@
 """Totals kept, not scanned: all-time figures per task and person, moved by the write path with every change
-of time.
+of time, and the first start of that person's time on the task (running timers included: the Logs sort by it).
 
 `entries.py` calls `move` in the same transaction as the change, with the task rows already locked, so the
 kept figures can never disagree with the entries; `compare` recomputes them from the entries (the
 `check_totals` command) and `rebuild` repairs them.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, F, Min, Q, Subquery, Sum, When
 
 from timetracker.tasks.models import UNBILLED_BILLABLE, TaskTotal, TimeEntry
 
@@ -23,6 +23,9 @@ FIELDS = (
     "unbilled_amount",
 )
 ZERO = dict.fromkeys(FIELDS, 0) | {"amount": Decimal("0"), "unbilled_amount": Decimal("0")}
+# Not a sum: the earliest start among the entries, moved up or looked up again as entries come and go.
+FIRST = "first_started_at"
+STOPPED = Q(ended_at__isnull=False)
 
 
 def contribution(entry):
@@ -55,66 +58,90 @@ class Deltas:
 
     def __init__(self):
         self.by_key = defaultdict(lambda: dict(ZERO))
+        self.starts = defaultdict(Counter)  # key -> {start: entries added (+) or taken away (-)}
 
-    def add(self, key, figures, sign=1):
+    def add(self, key, figures, sign=1, started_at=None):
         kept = self.by_key[key]
         for name in FIELDS:
             kept[name] += sign * figures[name]
+        if started_at is not None:
+            self.starts[key][started_at] += sign
 
     def entry(self, entry, sign=1):
-        self.add((entry.task_id, entry.user_id), contribution(entry), sign)
+        self.add((entry.task_id, entry.user_id), contribution(entry), sign, entry.started_at)
 
     def write(self):
         """Apply the changes; the caller holds the tasks' row locks (the write path's lock order), so no two
         writers move the same row at once."""
         rebuilt = set()
-        for (task_id, user_id), change in self.by_key.items():
-            if not any(change.values()) or task_id in rebuilt:
+        for key in set(self.by_key) | set(self.starts):
+            task_id, user_id = key
+            change = self.by_key.get(key, ZERO)
+            added = [start for start, n in self.starts[key].items() if n > 0]
+            gone = [start for start, n in self.starts[key].items() if n < 0]
+            if task_id in rebuilt or not (any(change.values()) or added or gone):
                 continue
-            updated = TaskTotal.objects.filter(task_id=task_id, user_id=user_id).update(
-                **{name: F(name) + change[name] for name in FIELDS}
-            )
-            if not updated and any(value < 0 for value in change.values()):
-                # Time taken away from a row that was never kept (written before the totals existed):
-                # count the task afresh rather than store a negative.
+            row = TaskTotal.objects.filter(task_id=task_id, user_id=user_id)
+            moved = {name: F(name) + change[name] for name in FIELDS if change[name]}
+            if added:
+                earliest = min(added)
+                moved[FIRST] = Case(When(Q(**{f"{FIRST}__lte": earliest}), then=F(FIRST)), default=earliest)
+            updated = row.update(**moved) if moved else row.exists()
+            if not updated and (gone or not added or any(value < 0 for value in change.values())):
+                # Time taken away from (or stopped on) a row that was never kept: count the task afresh
+                # rather than store a negative or guess its first start.
                 rebuild([task_id])
                 rebuilt.add(task_id)  # its other rows are counted afresh too
-            elif not updated:
-                TaskTotal.objects.create(task_id=task_id, user_id=user_id, **change)
+                continue
+            if not updated:
+                TaskTotal.objects.create(task_id=task_id, user_id=user_id, **change, **{FIRST: min(added)})
+            if gone:
+                # Only when the earliest start itself went away is it looked up again (one indexed MIN), and
+                # a row left with no entry at all is dropped, as a fresh count would have none.
+                entries = TimeEntry.objects.filter(task_id=task_id, user_id=user_id).order_by()
+                earliest = entries.values("task").annotate(first=Min("started_at")).values("first")
+                row.filter(**{f"{FIRST}__in": gone}).update(**{FIRST: Subquery(earliest)})
+                row.filter(**{f"{FIRST}__isnull": True}).delete()
         self.by_key.clear()
+        self.starts.clear()
 
 
 def move(before=None, after=None):
     """Move the totals for one entry changing from `before` (a `snapshot`) to `after` (either may be None)."""
     deltas = Deltas()
     if before is not None:
-        deltas.add(before[0], before[1], -1)
+        deltas.add(**before, sign=-1)
     if after is not None:
         deltas.entry(after)
     deltas.write()
 
 
 def snapshot(entry):
-    """((task id, user id), contribution) of an entry as it stands, to pass to `move` after a change."""
-    return (entry.task_id, entry.user_id), contribution(entry)
+    """What `move` needs of an entry as it stands, to pass to it after a change."""
+    return {
+        "key": (entry.task_id, entry.user_id),
+        "figures": contribution(entry),
+        "started_at": entry.started_at,
+    }
 
 
 def fresh(task_ids=None):
-    """The totals recomputed from the entries, per (task id, user id) (no row for no stopped time)."""
-    entries = TimeEntry.objects.stopped()
+    """The totals recomputed from the entries, per (task id, user id) (no row for no entry)."""
+    entries = TimeEntry.objects.all()
     if task_ids is not None:
         entries = entries.filter(task_id__in=task_ids)
     rows = (
         entries.order_by()
         .values("task_id", "user_id")
         .annotate(
-            n=Count("pk"),
-            tracked=Sum("duration_seconds"),
-            rounded=Sum("rounded_seconds"),
-            billable_rounded=Sum("rounded_seconds", filter=Q(billable=True), default=0),
-            money=Sum("amount", default=Decimal("0")),
+            n=Count("pk", filter=STOPPED),
+            tracked=Sum("duration_seconds", filter=STOPPED, default=0),
+            rounded=Sum("rounded_seconds", filter=STOPPED, default=0),
+            billable_rounded=Sum("rounded_seconds", filter=STOPPED & Q(billable=True), default=0),
+            money=Sum("amount", filter=STOPPED, default=Decimal("0")),
             open_seconds=Sum("rounded_seconds", filter=UNBILLED_BILLABLE, default=0),
             open_money=Sum("amount", filter=UNBILLED_BILLABLE, default=Decimal("0")),
+            first=Min("started_at"),
         )
     )
     return {
@@ -126,6 +153,7 @@ def fresh(task_ids=None):
             "amount": Decimal(row["money"]),
             "unbilled_seconds": row["open_seconds"],
             "unbilled_amount": Decimal(row["open_money"]),
+            FIRST: row["first"],
         }
         for row in rows
     }
@@ -135,18 +163,18 @@ def kept(task_ids=None):
     totals = TaskTotal.objects.all()
     if task_ids is not None:
         totals = totals.filter(task_id__in=task_ids)
-    rows = totals.values("task_id", "user_id", *FIELDS)
-    return {(row["task_id"], row["user_id"]): {name: row[name] for name in FIELDS} for row in rows}
+    rows = totals.values("task_id", "user_id", *FIELDS, FIRST)
+    return {(row["task_id"], row["user_id"]): {name: row[name] for name in (*FIELDS, FIRST)} for row in rows}
 
 
 def compare(task_ids=None):
     """[((task id, user id), field, kept, fresh)] for every figure that differs; empty when all agree."""
     want, have = fresh(task_ids), kept(task_ids)
-    differences = []
+    differences, none = [], ZERO | {FIRST: None}
     for key in sorted(set(want) | set(have)):
-        wanted, held = want.get(key, ZERO), have.get(key, ZERO)
+        wanted, held = want.get(key, none), have.get(key, none)
         differences += [
-            (key, name, held[name], wanted[name]) for name in FIELDS if held[name] != wanted[name]
+            (key, name, held[name], wanted[name]) for name in (*FIELDS, FIRST) if held[name] != wanted[name]
         ]
     return differences
 

@@ -33,6 +33,10 @@ def log_list(request):
     visible = TimeEntry.objects.for_user(request.user)
     filterset = LogFilter(request.GET, queryset=visible, request=request)
     entries = filterset.qs if filterset.is_valid() else visible.none()
+    # Rows and figures from the kept totals (a few rows per task) unless a filter looks inside entries.
+    if filterset.is_valid() and not filterset.reads_entries():
+        kept = TaskTotal.objects.for_user(request.user)
+        entries = LogFilter(request.GET, queryset=kept, request=request).qs
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort.lstrip("-") not in SORTS:
         sort = DEFAULT_SORT
@@ -51,14 +55,9 @@ def log_list(request):
         task = tasks[row["task"]]
         amount = row["amount_total"]
         money = formats[task.client_id].money_format()
-        rows.append(
-            {**row, "task": task, "amount_text": format_money(amount, money) if amount is not None else ""}
-        )
-    # The figures over every matching entry: from the kept totals when no filter looks inside entries.
-    summed = entries
-    if filterset.is_valid() and not filterset.reads_entries():
-        summed = LogFilter(request.GET, queryset=TaskTotal.objects.for_user(request.user), request=request).qs
-    totals = summed.totals()
+        # No amount (non-billable or unrated time) reads as a dash, not as zero money.
+        rows.append({**row, "task": task, "amount_text": format_money(amount, money) if amount else ""})
+    totals = entries.totals()
     ctx = {
         "filter": filterset,
         "page": page,
@@ -66,7 +65,7 @@ def log_list(request):
         "sort": sort,
         "totals": totals,
         "show_amounts": settings.can_see_rates(request.user),
-        "totals_amount_text": _total_text(totals["amount"], summed, settings),
+        "totals_amount_text": _total_text(totals["amount"], entries, settings),
         "payment_statuses": PaymentStatus.choices,
     }
     template = "tasks/log_list.html#log-table" if request.htmx else "tasks/log_list.html"
