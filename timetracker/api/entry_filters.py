@@ -176,6 +176,27 @@ def scope_ids(entries, params, user):
     return entries
 
 
+# Filters on the task or the person only: the kept totals (TaskTotal) carry the same fields, so what they
+# select can be counted from a few rows per task instead of every entry.
+KEPT_NAMES = frozenset(
+    {"task_id", "project_id", "client_id", "contact_id", "user_id", "sort", "order"}
+) | set(PAGING)
+
+
+def kept(totals, params, *, user):
+    """The kept totals (TaskTotal rows, already scoped to the user) that the list's filters select, or None
+    when a filter looks inside entries (dates, billable, text, running ones): then only the entries tell."""
+    stopped_only = params.get("status") == "stopped" or (
+        params.get("status") is None and params.get("include_active", "false").lower() in _FALSE
+    )
+    if set(params) - KEPT_NAMES - {"status", "include_active"} or not stopped_only:
+        return None
+    totals = scope_ids(totals, params, user)
+    if (owner := user_id(params, user)) is not None:
+        totals = totals.filter(user_id=owner)
+    return totals
+
+
 def apply(entries, params, *, user):
     """Filter and order `entries` (already scoped to the user) by the list's query parameters."""
     refuse_unknown(params, LIST_NAMES)

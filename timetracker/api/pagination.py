@@ -1,5 +1,8 @@
+from functools import partial
+
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -50,8 +53,11 @@ class KeysetPagination(PerPagePagination):
     row's sort key and the order it belongs to, signed: a forged or edited one is a 400, and one made for
     another order is refused rather than silently skipping rows."""
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, count=None):
+        """`count`: the number of matches when the caller knows it without counting rows (from kept totals)."""
         self.request = request
+        if count is not None:
+            self.django_paginator_class = partial(KnownCountPaginator, count=count)
         self.size = self.get_page_size(request)
         self.field, self.descending = _keyset_order(queryset)
         self.count = self.page_number = None
@@ -172,6 +178,14 @@ class KeysetPagination(PerPagePagination):
                 }
             )
         return parameters
+
+
+class KnownCountPaginator(Paginator):
+    """A Django paginator told its count (Paginator.count is a cached property: this fills the cache)."""
+
+    def __init__(self, *args, count, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count
 
 
 def _counting(request):

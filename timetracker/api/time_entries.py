@@ -12,6 +12,7 @@ Decisions:
 import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Sum
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -38,7 +39,7 @@ from timetracker.billing import invoicing
 from timetracker.billing.models import Settings
 from timetracker.tasks import entries
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.models import Note, Task, TimeEntry
+from timetracker.tasks.models import Note, Task, TaskTotal, TimeEntry
 
 TAGS = ["time-entries"]
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The entry's id.")
@@ -95,16 +96,18 @@ class EntryView(ApiView):
         if "hourly_rate" in data and not self.request.user.is_manager:
             raise exceptions.PermissionDenied("Only Managers and Admins may set an entry's hourly rate.")
 
-    def page_of(self, queryset):
-        """(paginator, rows); a page that is not a number or lies past the end is a 400 naming `page`."""
+    def page_of(self, queryset, count=None):
+        """(paginator, rows); a page that is not a number or lies past the end is a 400 naming `page`.
+        `count`: the matches, when known from the kept totals (KeysetPagination only)."""
         paginator = self.pagination_class()
+        known = {"count": count} if count is not None else {}
         try:
-            return paginator, paginator.paginate_queryset(queryset, self.request, view=self)
+            return paginator, paginator.paginate_queryset(queryset, self.request, view=self, **known)
         except exceptions.NotFound as error:
             raise BadFilter(f'page: {error.detail} ("{self.request.query_params.get("page")}")') from None
 
-    def paginate(self, queryset, extra=None):
-        paginator, page = self.page_of(queryset)
+    def paginate(self, queryset, extra=None, count=None):
+        paginator, page = self.page_of(queryset, count)
         response = paginator.get_paginated_response(self.show(page, many=True))
         response.data.update(extra or {})
         return response
@@ -128,7 +131,12 @@ class TimeEntryListView(EntryView):
         responses={200: TimeEntrySerializer(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request):
-        return self.paginate(entry_filters.apply(self.entries(), request.query_params, user=request.user))
+        params, user = request.query_params, request.user
+        listed = entry_filters.apply(self.entries(), params, user=user)
+        # Counted from the kept totals when the filters allow: a COUNT over a million entries is a scan.
+        kept = entry_filters.kept(TaskTotal.objects.for_user(user), params, user=user)
+        count = None if kept is None else kept.aggregate(n=Sum("entries", default=0))["n"]
+        return self.paginate(listed, count=count)
 
     @extend_schema(
         tags=TAGS,
@@ -288,14 +296,23 @@ class UnbilledView(EntryView):
         entries = entry_filters.scope_ids(
             self.entries().unbilled_billable(), request.query_params, request.user
         )
-        totals = entries.totals()
+        # The figures of every unbilled entry, from the kept totals (unbilled_*), not from the entries.
+        kept = entry_filters.scope_ids(
+            TaskTotal.objects.for_user(request.user), request.query_params, request.user
+        )
+        totals = kept.aggregate(
+            count=Sum("unbilled_entries", default=0),
+            rounded=Sum("unbilled_seconds", default=0),
+            amount=Sum("unbilled_amount", default=Decimal("0")),
+        )
+        totals["amount"] = Decimal(totals["amount"]).quantize(Decimal("0.01"))
         hours = (Decimal(totals["rounded"]) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         extra = {
             "total_hours": str(hours),
             "total_amount": str(totals["amount"]) if self.can_see_rates() else None,
             "currency_code": self.agency_settings().currency_code,
         }
-        return self.paginate(entries.order_by("started_at", "pk"), extra)
+        return self.paginate(entries.order_by("started_at", "pk"), extra, count=totals["count"])
 
 
 class MarkInvoicedView(EntryView):

@@ -395,6 +395,9 @@ class TaskTotal(models.Model):
         default=0, help_text="Rounded time of billable entries."
     )
     amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    unbilled_entries = models.PositiveIntegerField(
+        default=0, help_text="Billable stopped entries on no invoice and not billed elsewhere."
+    )
     unbilled_seconds = models.PositiveBigIntegerField(
         default=0, help_text="Rounded time of billable entries on no invoice and not billed elsewhere."
     )

@@ -19,6 +19,7 @@ FIELDS = (
     "rounded_seconds",
     "billable_seconds",
     "amount",
+    "unbilled_entries",
     "unbilled_seconds",
     "unbilled_amount",
 )
@@ -48,6 +49,7 @@ def figures(tracked, rounded, billable, amount, *, unbilled):
         "rounded_seconds": rounded,
         "billable_seconds": rounded if billable else 0,
         "amount": amount,
+        "unbilled_entries": 1 if open_ else 0,
         "unbilled_seconds": rounded if open_ else 0,
         "unbilled_amount": amount if open_ else Decimal("0"),
     }
@@ -139,6 +141,7 @@ def fresh(task_ids=None):
             rounded=Sum("rounded_seconds", filter=STOPPED, default=0),
             billable_rounded=Sum("rounded_seconds", filter=STOPPED & Q(billable=True), default=0),
             money=Sum("amount", filter=STOPPED, default=Decimal("0")),
+            open_entries=Count("pk", filter=UNBILLED_BILLABLE),
             open_seconds=Sum("rounded_seconds", filter=UNBILLED_BILLABLE, default=0),
             open_money=Sum("amount", filter=UNBILLED_BILLABLE, default=Decimal("0")),
             first=Min("started_at"),
@@ -151,6 +154,7 @@ def fresh(task_ids=None):
             "rounded_seconds": row["rounded"],
             "billable_seconds": row["billable_rounded"],
             "amount": Decimal(row["money"]),
+            "unbilled_entries": row["open_entries"],
             "unbilled_seconds": row["open_seconds"],
             "unbilled_amount": Decimal(row["open_money"]),
             FIRST: row["first"],
