@@ -1,7 +1,7 @@
 """How every page scales with the number of time entries, next to the query that gives the same figures.
 
     .venv/bin/python bench/scale.py                       10 000 entries (SQLite files in a temporary folder)
-    .venv/bin/python bench/scale.py --big                 10 000 and 1 000 000 (seeding 1M takes ~13 minutes)
+    .venv/bin/python bench/scale.py --big                 10 000 and 1 000 000 (seeding 1M takes about 2 minutes)
     .venv/bin/python bench/scale.py --sizes 2000,20000    any sizes, smallest first
     DATABASE_URL=postgres://timetracker:timetracker@127.0.0.1:5432/tt_scale .venv/bin/python bench/scale.py
         PostgreSQL: an empty database (runuser -u postgres -- createdb -O timetracker tt_scale). Every size
@@ -71,7 +71,7 @@ def main():
 def _arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000", help="entries per database, comma-separated (10000)")
-    parser.add_argument("--big", action="store_true", help="add 1 000 000 entries (seeding takes ~13 min)")
+    parser.add_argument("--big", action="store_true", help="add 1 000 000 entries (seeding takes about 2 min)")
     parser.add_argument(
         "--wipe", action="store_true", help="PostgreSQL: empty the database even if it has tables"
     )

@@ -22,6 +22,7 @@ FACTORIES = {
     "timeentry": factories.TimeEntryFactory,
     # Kept by the write path (and the entry factory), never made on their own.
     "tasktotal": lambda: factories.TimeEntryFactory().task.totals.get(),
+    "daytotal": lambda: factories.TimeEntryFactory().task.day_totals.get(),
     "note": factories.NoteFactory,
     "invoice": factories.InvoiceFactory,
     "invoiceline": factories.InvoiceLineFactory,

@@ -1,4 +1,5 @@
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -100,3 +101,45 @@ def test_dashboard_queries_do_not_grow_with_buckets_or_entries(
     add(20)
     with django_assert_max_num_queries(len(few)):
         alice_client.get(reverse("dashboard"))
+
+
+@pytest.mark.parametrize("who", ["alice", "bob"])
+def test_the_dashboard_days_from_the_kept_day_totals_equal_the_entries(request, settings, who, dana):
+    """Around the autumn clock change, entries near midnight: the kept figures (viewer in the agency's zone)
+    equal the same figures taken from the entries."""
+    import time_machine
+
+    from timetracker.tasks import entries
+    from timetracker.views import CHART_DAYS, PeriodFigures
+
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    viewer = request.getfixturevalue(who)
+    viewer.time_zone = "Europe/Amsterdam"
+    viewer.save()
+    task = TaskFactory(client=ClientFactory(hourly_rate=Decimal("90.00")))
+    amsterdam = zoneinfo.ZoneInfo("Europe/Amsterdam")
+    now = datetime(2026, 10, 28, 12, 0, tzinfo=amsterdam)
+    for days_back in range(0, 40, 3):
+        for person in (viewer, dana):
+            late = (now - timedelta(days=days_back)).replace(hour=23, minute=40)
+            entries.record(task=task, user=person, started_at=late, ended_at=late + timedelta(minutes=45))
+            early = late.replace(hour=0, minute=10)
+            entries.record(task=task, user=person, started_at=early, ended_at=early + timedelta(minutes=20))
+    with time_machine.travel(now, tick=False), timezone.override(amsterdam):
+        today = timezone.localdate()
+        kept, scanned = PeriodFigures(viewer, today), PeriodFigures(viewer, today)
+        scanned.kept = False
+        assert kept.kept
+        for first in (today, today - timedelta(days=2), today - timedelta(days=CHART_DAYS - 1)):
+            for mine in (True, False):
+                assert kept.totals(first, mine=mine) == scanned.totals(first, mine=mine), (first, mine)
+            assert kept.tracked_per_day(first) == scanned.tracked_per_day(first)
+        assert sum(kept.tracked_per_day(today - timedelta(days=CHART_DAYS - 1)).values()) > 0
+
+
+def test_a_viewer_in_another_zone_gets_the_dashboard_days_from_the_entries(settings, bob):
+    from timetracker.views import PeriodFigures
+
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        assert not PeriodFigures(bob, timezone.localdate()).kept

@@ -11,9 +11,9 @@ from timetracker.buckets.models import Bucket, BucketAlert
 from timetracker.buckets.usage import usage_many
 from timetracker.clients.models import Client
 from timetracker.lib.charts import bars
-from timetracker.lib.dates import day_bounds, local_midnight, localdate, week_bounds
+from timetracker.lib.dates import agency_zone, day_bounds, localdate, week_first_day
 from timetracker.lib.durations import format_duration
-from timetracker.tasks.models import Task, TaskTotal, TimeEntry
+from timetracker.tasks.models import DayTotal, Task, TaskTotal, TimeEntry
 
 CHART_DAYS = 30
 
@@ -23,26 +23,23 @@ def dashboard(request):
     settings = Settings.load()
     entries = TimeEntry.objects.for_user(user)
     today = localdate()
-    # Both ends from dates: where a DST jump skips midnight the day starts at 01:00, and one day on from
-    # that is 01:00 tomorrow, not tomorrow's midnight.
-    day_start, tomorrow = day_bounds(today)
-    week_from = week_bounds(today, int(settings.week_start))[0]
-    mine = entries.filter(user=user)
+    week_first = week_first_day(today, int(settings.week_start))
+    figures = PeriodFigures(user, today)
     ctx = {
         "client_count": Client.objects.for_user(user).active().count(),
         "task_count": Task.objects.for_user(user).count(),
         # Kept totals (stopped time) plus the few running timers: no count over every entry.
         "entry_count": TaskTotal.objects.for_user(user).aggregate(n=Coalesce(Sum("entries"), 0))["n"]
         + entries.running().count(),
-        "today": mine.in_period(day_start, tomorrow).totals(),
-        "this_week": mine.in_period(week_from, tomorrow).totals(),
+        "today": figures.totals(today, mine=True),
+        "this_week": figures.totals(week_first, mine=True),
         "recent_entries": entries.select_related("task__client", "user").order_by("-started_at")[:8],
-        "chart": _hours_per_day(entries, today),
+        "chart": _hours_per_day(figures, today),
         "show_amounts": settings.can_see_rates(user),
     }
     if user.sees_everyone:
-        ctx["team_today"] = entries.in_period(day_start, tomorrow).totals()
-        ctx["team_week"] = entries.in_period(week_from, tomorrow).totals()
+        ctx["team_today"] = figures.totals(today)
+        ctx["team_week"] = figures.totals(week_first)
     if user.has_role:
         ctx["buckets_at_risk"] = _buckets_at_risk()
         ctx["recent_alerts"] = BucketAlert.objects.select_related("bucket").order_by("-created_at")[:5]
@@ -79,16 +76,47 @@ def _unbilled_per_client(totals, settings, limit=8):
     return rows
 
 
-def _hours_per_day(entries, today):
+class PeriodFigures:
+    """The dashboard's figures from a day up to today, for the viewer (`mine`) or everyone they may see.
+
+    From the kept day totals (a few rows per person and day) when the viewer's days are the agency's, on
+    whose calendar those are filed; otherwise from the entries of the period, in the viewer's own days."""
+
+    def __init__(self, user, today):
+        self.user, self.today = user, today
+        self.kept = timezone.get_current_timezone_name() == agency_zone().key
+
+    def _rows(self, first, mine):
+        if self.kept:
+            rows = DayTotal.objects.for_user(self.user).filter(day__gte=first, day__lte=self.today)
+        else:
+            # Both ends from dates: where a DST jump skips midnight the day starts at 01:00, and one day on
+            # from that is 01:00 tomorrow, not tomorrow's midnight.
+            rows = TimeEntry.objects.for_user(self.user).in_period(
+                day_bounds(first)[0], day_bounds(self.today)[1]
+            )
+        return rows.filter(user=self.user) if mine else rows
+
+    def totals(self, first, *, mine=False):
+        return self._rows(first, mine).totals()
+
+    def tracked_per_day(self, first):
+        rows = self._rows(first, mine=False)
+        if self.kept:
+            per_day = rows.values("day").annotate(seconds=Sum("tracked_seconds"))
+        else:
+            per_day = (
+                rows.stopped()
+                .annotate(day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
+                .values("day")
+                .annotate(seconds=Sum("duration_seconds"))
+            )
+        return dict(per_day.order_by().values_list("day", "seconds"))
+
+
+def _hours_per_day(figures, today):
     first = today - timedelta(days=CHART_DAYS - 1)
-    per_day = dict(
-        entries.stopped()
-        .filter(started_at__gte=local_midnight(first))
-        .annotate(day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(seconds=Sum("duration_seconds"))
-        .values_list("day", "seconds")
-    )
+    per_day = figures.tracked_per_day(first)
     days = [first + timedelta(days=n) for n in range(CHART_DAYS)]
     laid_out = bars([(day, per_day.get(day, 0)) for day in days], width=1200, height=140, gap=6)
     total = sum(per_day.values())

@@ -17,6 +17,7 @@ from timetracker.buckets.usage import (
     usage_history,
     used_seconds,
 )
+from timetracker.lib.rounding import RoundingPolicy
 from timetracker.tasks.models import TimeEntry, write_path
 
 pytestmark = pytest.mark.django_db
@@ -157,9 +158,9 @@ def test_a_bucket_that_does_not_renew_counts_all_its_time():
 
 def test_usage_counts_the_rounded_time():
     bucket = BucketFactory(start_date=date(2026, 1, 1))
-    entry = log(bucket, datetime(2026, 1, 5, 9), hours=0.5)
-    with write_path():
-        TimeEntry.objects.filter(pk=entry.pk).update(rounded_seconds=HOUR)
+    hourly = RoundingPolicy(enabled=True, mode="up", interval_minutes=60)
+    entry = log(bucket, datetime(2026, 1, 5, 9), hours=0.5, policy=hourly)
+    assert (entry.duration_seconds, entry.rounded_seconds) == (HOUR // 2, HOUR)
     assert usage(bucket, day=date(2026, 1, 5)).used_seconds == HOUR
 
 

@@ -116,58 +116,52 @@ def test_usage_history_ignores_time_before_the_first_period_and_after_the_last()
     assert [entry.used_seconds for entry in history] == [1 * HOUR, 12 * HOUR, 3 * HOUR]
 
 
-# The SQL: every entry query carries the range of the periods it shows, outside the CASE that splits them.
+# The SQL: usage reads the kept day totals, never the entries, and every query carries the range of the
+# days it shows, outside the CASE that splits them.
+
+DAY_COLUMN = r'"tasks_daytotal"\."day"'
 
 
-def _moment(literal):
-    # SQLite shows naive UTC ("2026-11-01 00:00:00"), PostgreSQL an offset ("...+00:00").
-    moment = datetime.fromisoformat(literal)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def entry_range(queries):
-    """(lower bounds, upper bounds) on started_at in the WHERE of the one query that reads time entries."""
-    [sql] = [query["sql"] for query in queries if 'FROM "tasks_timeentry"' in query["sql"]]
+def day_range(queries):
+    """(lower bounds, upper bounds) on the day in the WHERE of the one query that reads day totals."""
+    reads = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if '"tasks_timeentry"' in sql]
+    [sql] = [query["sql"] for query in queries if 'FROM "tasks_daytotal"' in query["sql"]]
     # A CASE arm names a period's bounds too, but only a bound outside them lets an index skip rows.
     outside = re.sub(r"CASE WHEN .*? END", "", sql)
-    lower = re.findall(rf"{STARTED_AT} >= '([^']+)'", outside)
-    upper = re.findall(rf"{STARTED_AT} < '([^']+)'", outside)
-    return [_moment(literal) for literal in lower], [_moment(literal) for literal in upper]
+    lower = re.findall(rf"{DAY_COLUMN} >= '([^']+)'", outside)
+    upper = re.findall(rf"{DAY_COLUMN} < '([^']+)'", outside)
+    return [date.fromisoformat(literal[:10]) for literal in lower], [
+        date.fromisoformat(x[:10]) for x in upper
+    ]
 
 
-def midnight(day):
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def test_usage_many_reads_entries_between_the_first_shown_period_and_the_last(settings):
-    settings.TIME_ZONE = "UTC"
+def test_usage_many_reads_days_between_the_first_shown_period_and_the_last():
     buckets = [monthly(), quarterly_rollover(), weekly_rollover()]
 
     with CaptureQueriesContext(connection) as queries:
         usage_many(buckets, day=DAY)
 
     # Quarterly from Apr 1 (its rollover needs every period) to Dec 31; the others lie inside that.
-    assert entry_range(queries) == ([midnight(date(2026, 4, 1))], [midnight(date(2027, 1, 1))])
+    assert day_range(queries) == ([date(2026, 4, 1)], [date(2027, 1, 1)])
 
 
-def test_usage_many_of_buckets_without_rollover_reads_only_the_current_periods(settings):
-    settings.TIME_ZONE = "UTC"
+def test_usage_many_of_buckets_without_rollover_reads_only_the_current_periods():
     weekly = BucketFactory(recurrence=Recurrence.WEEKLY, start_date=date(2026, 11, 2))
 
     with CaptureQueriesContext(connection) as queries:
         usage_many([monthly(), weekly], day=DAY)
 
-    assert entry_range(queries) == ([midnight(date(2026, 11, 15))], [midnight(date(2026, 12, 15))])
+    assert day_range(queries) == ([date(2026, 11, 15)], [date(2026, 12, 15)])
 
 
-def test_a_bucket_that_never_renews_bounds_the_range_below_only(settings):
-    settings.TIME_ZONE = "UTC"
+def test_a_bucket_that_never_renews_bounds_the_range_below_only():
     buckets = [monthly(), never_renews()]
 
     with CaptureQueriesContext(connection) as queries:
         usage_many(buckets, day=DAY)
 
-    assert entry_range(queries) == ([midnight(date(2026, 1, 1))], [])
+    assert day_range(queries) == ([date(2026, 1, 1)], [])
 
 
 @pytest.mark.parametrize(
@@ -178,25 +172,21 @@ def test_a_bucket_that_never_renews_bounds_the_range_below_only(settings):
         (weekly_rollover, date(2026, 11, 2), date(2026, 11, 23)),
     ],
 )
-def test_usage_reads_entries_of_the_shown_periods_only(settings, make, lower, upper):
-    settings.TIME_ZONE = "UTC"
+def test_usage_reads_days_of_the_shown_periods_only(make, lower, upper):
     bucket = make()
 
     with CaptureQueriesContext(connection) as queries:
         usage(bucket, day=DAY)
 
-    assert entry_range(queries) == ([midnight(lower)], [midnight(upper)])
+    assert day_range(queries) == ([lower], [upper])
 
 
-def test_the_range_is_the_agency_s_local_midnights(settings):
+def test_time_falls_in_the_period_of_the_agency_s_day(settings):
     settings.TIME_ZONE = "Europe/Amsterdam"
-    bucket = monthly()
+    bucket = BucketFactory(hours=Decimal("10"), recurrence=Recurrence.MONTHLY, start_date=date(2026, 1, 15))
+    log(bucket, datetime(2026, 11, 14, 23, 30), hours=1)  # 00:30 on Nov 15 in Amsterdam: this period
+    log(bucket, datetime(2026, 11, 14, 22, 30), hours=2)  # 23:30 on Nov 14 in Amsterdam: the one before
+    log(bucket, datetime(2026, 12, 14, 23, 0), hours=4)  # midnight starting Dec 15 in Amsterdam: the next
 
-    with CaptureQueriesContext(connection) as queries:
-        usage_many([bucket], day=DAY)
-
-    # Nov 15 and Dec 15, 00:00 in Amsterdam (UTC+1 in winter).
-    assert entry_range(queries) == (
-        [datetime(2026, 11, 14, 23, tzinfo=UTC)],
-        [datetime(2026, 12, 14, 23, tzinfo=UTC)],
-    )
+    assert usage(bucket, day=DAY).used_seconds == HOUR
+    assert usage_many([bucket], day=DAY)[bucket.pk].used_seconds == HOUR

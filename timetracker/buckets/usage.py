@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
@@ -15,9 +14,9 @@ from django.utils import dateformat, timezone
 
 from timetracker.accounts.models import Role
 from timetracker.buckets.models import Bucket, BucketAlert, Recurrence
-from timetracker.lib.dates import local_midnight
+from timetracker.lib.dates import agency_day, agency_zone, local_midnight
 from timetracker.lib.durations import format_duration
-from timetracker.tasks.models import TimeEntry
+from timetracker.tasks.models import DayTotal, TimeEntry
 
 MONTHS = {Recurrence.MONTHLY: 1, Recurrence.QUARTERLY: 3, Recurrence.YEARLY: 12}
 # Shown when there are no hours at all but time was used: any finite figure beats "infinity %".
@@ -26,7 +25,7 @@ PERCENT_CAP = 999
 
 def _agency_zone() -> ZoneInfo:
     # Periods are the agency's, not the viewer's: everyone must see the same month.
-    return ZoneInfo(settings.TIME_ZONE)
+    return agency_zone()
 
 
 def _midnight(day: date) -> datetime:
@@ -120,24 +119,32 @@ def _in_bounds(start: datetime, end: datetime | None) -> Q:
     return Q(started_at__gte=start) if end is None else Q(started_at__gte=start, started_at__lt=end)
 
 
+# What a period has used comes from the kept day totals (tasks.DayTotal, filed on the agency's days as the
+# periods are), not from the entries: a few rows per person and day instead of every entry.
+def _in_days(start: date, end: date | None) -> Q:
+    return Q(day__gte=start) if end is None else Q(day__gte=start, day__lt=end)
+
+
+def _counted(bucket: Bucket) -> str:
+    return "billable_seconds" if bucket.billable_only else "rounded_seconds"
+
+
 def used_seconds(bucket: Bucket, period: Period) -> int:
-    entries = _entries(bucket).filter(_in_bounds(*period.bounds()))
-    return entries.aggregate(used=Sum("rounded_seconds", default=0))["used"]
+    days = DayTotal.objects.filter(task__bucket=bucket).filter(_in_days(period.start, period.end))
+    return days.aggregate(used=Sum(_counted(bucket), default=0))["used"]
 
 
 def _used_per_period(bucket: Bucket, spans: list[Period]) -> list[int]:
     """Used seconds of each period in one query, however many periods there are."""
-    starts = [period.bounds()[0] for period in spans]
-    # Tested newest first, so each entry falls into the latest period that starts before it.
-    which = Case(
-        *(When(started_at__gte=start, then=Value(i)) for i, start in reversed(list(enumerate(starts))))
-    )
+    starts = [period.start for period in spans]
+    # Tested newest first, so each day falls into the latest period that starts on or before it.
+    which = Case(*(When(day__gte=start, then=Value(i)) for i, start in reversed(list(enumerate(starts)))))
     rows = (
-        _entries(bucket)
-        .filter(_in_bounds(starts[0], spans[-1].bounds()[1]))
+        DayTotal.objects.filter(task__bucket=bucket)
+        .filter(_in_days(starts[0], spans[-1].end))
         .annotate(period=which)
         .values("period")
-        .annotate(used=Sum("rounded_seconds"))
+        .annotate(used=Sum(_counted(bucket)))
         .order_by()  # the default ordering would otherwise split the groups
     )
     used = dict.fromkeys(range(len(spans)), 0) | {row["period"]: row["used"] for row in rows}
@@ -182,7 +189,7 @@ def _today() -> date:
 
 def period_day(moment: datetime) -> date:
     """The agency's date of a moment: the day that places a time entry in a bucket period."""
-    return moment.astimezone(_agency_zone()).date()
+    return agency_day(moment)
 
 
 def _history(bucket: Bucket, until: date) -> list[Usage]:
@@ -216,10 +223,10 @@ def _spans(bucket: Bucket, day: date) -> list[Period]:
     return [period_at(bucket, day)]
 
 
-def _shown_bounds(span_lists) -> tuple[datetime, datetime | None]:
-    """From the earliest shown period's start to the latest one's end; open-ended if any period never ends."""
-    ends = [spans[-1].bounds()[1] for spans in span_lists]
-    start = min(spans[0].bounds()[0] for spans in span_lists)
+def _shown_days(span_lists) -> tuple[date, date | None]:
+    """From the earliest shown period's first day to the latest one's end; open-ended if any never ends."""
+    ends = [spans[-1].end for spans in span_lists]
+    start = min(spans[0].start for spans in span_lists)
     return start, None if None in ends else max(ends)
 
 
@@ -228,32 +235,33 @@ def usage_many(buckets, *, day: date | None = None) -> dict[int, Usage]:
     day = day or _today()
     buckets = list(buckets)
     spans = {bucket.pk: _spans(bucket, day) for bucket in buckets}
-    # One CASE arm per (bucket, period): the entry's arm number is the group it is summed in.
+    # One CASE arm per (bucket, period): a day row's arm number is the group it is summed in.
     arms, key = [], 0
     for bucket in buckets:
-        counts = Q(task__bucket_id=bucket.pk) & (Q(billable=True) if bucket.billable_only else Q())
         for period in spans[bucket.pk]:
-            arms.append(When(counts & _in_bounds(*period.bounds()), then=Value(key)))
+            arms.append(
+                When(Q(task__bucket_id=bucket.pk) & _in_days(period.start, period.end), then=Value(key))
+            )
             key += 1
     used = {}
     if arms:
         rows = (
-            TimeEntry.objects.stopped()
-            .filter(task__bucket_id__in=[bucket.pk for bucket in buckets])
-            # The CASE arms alone would read every entry of the buckets' tasks ever logged; the outer range lets
-            # the (task, started_at) index skip the years no shown period covers.
-            .filter(_in_bounds(*_shown_bounds(spans.values())))
+            DayTotal.objects.filter(task__bucket_id__in=[bucket.pk for bucket in buckets])
+            # The CASE arms alone would read every day ever kept for the buckets' tasks; the outer range
+            # skips the years no shown period covers.
+            .filter(_in_days(*_shown_days(spans.values())))
             .annotate(span=Case(*arms, output_field=IntegerField()))
             .filter(span__isnull=False)
             .values("span")
-            .annotate(used=Sum("rounded_seconds"))
+            .annotate(rounded=Sum("rounded_seconds"), billable=Sum("billable_seconds"))
             .order_by()  # the default ordering would otherwise split the groups
         )
-        used = {row["span"]: row["used"] for row in rows}
+        used = {row["span"]: row for row in rows}
     result, key = {}, 0
     for bucket in buckets:
         count = len(spans[bucket.pk])
-        per_period = [used.get(i, 0) for i in range(key, key + count)]
+        field = "billable" if bucket.billable_only else "rounded"
+        per_period = [used[i][field] if i in used else 0 for i in range(key, key + count)]
         result[bucket.pk] = _carry(bucket, spans[bucket.pk], per_period)[-1]
         key += count
     return result

@@ -8,6 +8,7 @@ from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.utils import timezone
 
 FIRST_YEAR, LAST_YEAR = 1970, 2999
@@ -162,3 +163,14 @@ def localdate(moment: datetime | None = None, tz: ZoneInfo | str | None = None) 
     """The date on the wall calendar in `tz` at the aware `moment` (now by default)."""
     moment = timezone.now() if moment is None else _aware(moment, "moment")
     return moment.astimezone(zone(tz)).date()
+
+
+def agency_zone() -> ZoneInfo:
+    """The agency's zone (settings.TIME_ZONE): bucket periods and the kept day totals are its days, so that
+    everyone sees the same month whatever their own zone."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def agency_day(moment: datetime) -> date:
+    """The agency's date of a moment: the day that files a time entry in a bucket period and a day total."""
+    return _aware(moment, "moment").astimezone(agency_zone()).date()

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from timetracker.tasks import entries as write
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.models import Note, Task, TaskTotal, TimeEntry
+from timetracker.tasks.models import DayTotal, Note, Task, TaskTotal, TimeEntry
 
 # The admin edits time through the write path like every page: these are the fields a bookkeeper may set;
 # the rest (durations, amounts, invoicing, where the entry came from) follow from them.
@@ -390,3 +390,11 @@ class TaskTotalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DayTotal)
+class DayTotalAdmin(TaskTotalAdmin):
+    """Read-only, as the all-time totals: one person's stopped time on a task on one agency day."""
+
+    list_display = ["day", "task", "user", "entries", "tracked_seconds", "rounded_seconds", "amount"]
+    date_hierarchy = "day"

@@ -353,7 +353,20 @@ def price(rounded_seconds, rate):
     return (Decimal(rounded_seconds) / 3600 * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class TaskTotalQuerySet(OwnTimeQuerySet):
+class KeptTotalsQuerySet(OwnTimeQuerySet):
+    def totals(self):
+        """The same figures as TimeEntryQuerySet.totals, added up from the kept rows."""
+        result = self.aggregate(
+            duration=Sum("tracked_seconds", default=0),
+            rounded=Sum("rounded_seconds", default=0),
+            billable=Sum("billable_seconds", default=0),
+            total_amount=Sum("amount", default=Decimal("0")),
+        )
+        result["amount"] = Decimal(result.pop("total_amount")).quantize(CENT)
+        return result
+
+
+class TaskTotalQuerySet(KeptTotalsQuerySet):
     def per_task(self):
         """TimeEntryQuerySet.per_task's rows added up from each task's few kept rows, not its entries."""
         return (
@@ -367,17 +380,6 @@ class TaskTotalQuerySet(OwnTimeQuerySet):
                 entry_count=Sum("entries"),
             )
         )
-
-    def totals(self):
-        """The same figures as TimeEntryQuerySet.totals, added up from the kept rows."""
-        result = self.aggregate(
-            duration=Sum("tracked_seconds", default=0),
-            rounded=Sum("rounded_seconds", default=0),
-            billable=Sum("billable_seconds", default=0),
-            total_amount=Sum("amount", default=Decimal("0")),
-        )
-        result["amount"] = Decimal(result.pop("total_amount")).quantize(CENT)
-        return result
 
 
 class TaskTotal(models.Model):
@@ -413,6 +415,35 @@ class TaskTotal(models.Model):
 
     def __str__(self):
         return f"Totals of task {self.task_id} by user {self.user_id}"
+
+
+class DayTotal(models.Model):
+    """One person's stopped time on one task on one day of the agency's calendar (settings.TIME_ZONE, whose
+    days make the bucket periods), kept by the write path in the same transaction as TaskTotal: bucket usage
+    and the dashboard's days add up these rows, not the entries. `check_totals --fix` files them again if
+    the agency's zone ever changes."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="day_totals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    entries = models.PositiveIntegerField(default=0)
+    tracked_seconds = models.PositiveBigIntegerField(default=0)
+    rounded_seconds = models.PositiveBigIntegerField(default=0)
+    billable_seconds = models.PositiveBigIntegerField(
+        default=0, help_text="Rounded time of billable entries."
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    objects = KeptTotalsQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "user", "day"], name="one_total_per_task_user_day")
+        ]
+        indexes = [models.Index(fields=["user", "day"]), models.Index(fields=["day"])]
+
+    def __str__(self):
+        return f"Totals of task {self.task_id} by user {self.user_id} on {self.day}"
 
 
 class Note(models.Model):

@@ -10,8 +10,10 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db.models import Case, Count, F, Min, Q, Subquery, Sum, When
+from django.db.models.functions import TruncDate
 
-from timetracker.tasks.models import UNBILLED_BILLABLE, TaskTotal, TimeEntry
+from timetracker.lib.dates import agency_day, agency_zone
+from timetracker.tasks.models import UNBILLED_BILLABLE, DayTotal, TaskTotal, TimeEntry
 
 FIELDS = (
     "entries",
@@ -24,6 +26,9 @@ FIELDS = (
     "unbilled_amount",
 )
 ZERO = dict.fromkeys(FIELDS, 0) | {"amount": Decimal("0"), "unbilled_amount": Decimal("0")}
+# The per-day rows (DayTotal) keep the sums that make sense for a day.
+DAY_FIELDS = ("entries", "tracked_seconds", "rounded_seconds", "billable_seconds", "amount")
+DAY_ZERO = {name: ZERO[name] for name in DAY_FIELDS}
 # Not a sum: the earliest start among the entries, moved up or looked up again as entries come and go.
 FIRST = "first_started_at"
 STOPPED = Q(ended_at__isnull=False)
@@ -61,6 +66,7 @@ class Deltas:
     def __init__(self):
         self.by_key = defaultdict(lambda: dict(ZERO))
         self.starts = defaultdict(Counter)  # key -> {start: entries added (+) or taken away (-)}
+        self.by_day = defaultdict(lambda: dict(DAY_ZERO))  # (task id, user id, agency day) -> changes
 
     def add(self, key, figures, sign=1, started_at=None):
         kept = self.by_key[key]
@@ -68,6 +74,10 @@ class Deltas:
             kept[name] += sign * figures[name]
         if started_at is not None:
             self.starts[key][started_at] += sign
+            if figures["entries"]:  # stopped time: it has a day
+                day = self.by_day[(*key, agency_day(started_at))]
+                for name in DAY_FIELDS:
+                    day[name] += sign * figures[name]
 
     def entry(self, entry, sign=1):
         self.add((entry.task_id, entry.user_id), contribution(entry), sign, entry.started_at)
@@ -104,8 +114,24 @@ class Deltas:
                 earliest = entries.values("task").annotate(first=Min("started_at")).values("first")
                 row.filter(**{f"{FIRST}__in": gone}).update(**{FIRST: Subquery(earliest)})
                 row.filter(**{f"{FIRST}__isnull": True}).delete()
+        self._write_days(rebuilt)
         self.by_key.clear()
         self.starts.clear()
+        self.by_day.clear()
+
+    def _write_days(self, rebuilt):
+        for (task_id, user_id, day), change in self.by_day.items():
+            if task_id in rebuilt or not any(change.values()):
+                continue
+            row = DayTotal.objects.filter(task_id=task_id, user_id=user_id, day=day)
+            if row.update(**{name: F(name) + change[name] for name in DAY_FIELDS if change[name]}):
+                if change["entries"] < 0:
+                    row.filter(entries=0).delete()  # the day's last entry went: as a fresh count, no row
+            elif any(value < 0 for value in change.values()):
+                rebuild([task_id])  # taken from a day never kept: count the task afresh
+                rebuilt.add(task_id)
+            else:
+                DayTotal.objects.create(task_id=task_id, user_id=user_id, day=day, **change)
 
 
 def move(before=None, after=None):
@@ -163,6 +189,43 @@ def fresh(task_ids=None):
     }
 
 
+def fresh_days(task_ids=None):
+    """The day totals recomputed from the stopped entries, per (task id, user id, agency day)."""
+    entries = TimeEntry.objects.stopped()
+    if task_ids is not None:
+        entries = entries.filter(task_id__in=task_ids)
+    rows = (
+        entries.order_by()
+        .annotate(day=TruncDate("started_at", tzinfo=agency_zone()))
+        .values("task_id", "user_id", "day")
+        .annotate(
+            n=Count("pk"),
+            tracked=Sum("duration_seconds"),
+            rounded=Sum("rounded_seconds"),
+            billable_rounded=Sum("rounded_seconds", filter=Q(billable=True), default=0),
+            money=Sum("amount", default=Decimal("0")),
+        )
+    )
+    return {
+        (row["task_id"], row["user_id"], row["day"]): {
+            "entries": row["n"],
+            "tracked_seconds": row["tracked"],
+            "rounded_seconds": row["rounded"],
+            "billable_seconds": row["billable_rounded"],
+            "amount": Decimal(row["money"]),
+        }
+        for row in rows
+    }
+
+
+def kept_days(task_ids=None):
+    days = DayTotal.objects.all()
+    if task_ids is not None:
+        days = days.filter(task_id__in=task_ids)
+    rows = days.values("task_id", "user_id", "day", *DAY_FIELDS)
+    return {(row["task_id"], row["user_id"], row["day"]): {n: row[n] for n in DAY_FIELDS} for row in rows}
+
+
 def kept(task_ids=None):
     totals = TaskTotal.objects.all()
     if task_ids is not None:
@@ -172,14 +235,18 @@ def kept(task_ids=None):
 
 
 def compare(task_ids=None):
-    """[((task id, user id), field, kept, fresh)] for every figure that differs; empty when all agree."""
-    want, have = fresh(task_ids), kept(task_ids)
-    differences, none = [], ZERO | {FIRST: None}
-    for key in sorted(set(want) | set(have)):
-        wanted, held = want.get(key, none), have.get(key, none)
-        differences += [
-            (key, name, held[name], wanted[name]) for name in (*FIELDS, FIRST) if held[name] != wanted[name]
-        ]
+    """[(key, field, kept, fresh)] for every figure that differs, the key (task id, user id) for the all-time
+    rows and (task id, user id, day) for the day rows; empty when all agree."""
+    differences = []
+    for want, have, names, none in (
+        (fresh(task_ids), kept(task_ids), (*FIELDS, FIRST), ZERO | {FIRST: None}),
+        (fresh_days(task_ids), kept_days(task_ids), DAY_FIELDS, DAY_ZERO),
+    ):
+        for key in sorted(set(want) | set(have)):
+            wanted, held = want.get(key, none), have.get(key, none)
+            differences += [
+                (key, name, held[name], wanted[name]) for name in names if held[name] != wanted[name]
+            ]
     return differences
 
 
@@ -192,4 +259,13 @@ def rebuild(task_ids=None):
             row.delete()
     for (task_id, user_id), figures in want.items():
         TaskTotal.objects.update_or_create(task_id=task_id, user_id=user_id, defaults=figures)
+    days = DayTotal.objects.all() if task_ids is None else DayTotal.objects.filter(task_id__in=task_ids)
+    days.delete()
+    DayTotal.objects.bulk_create(
+        (
+            DayTotal(task_id=t, user_id=u, day=d, **figures)
+            for (t, u, d), figures in fresh_days(task_ids).items()
+        ),
+        batch_size=5000,
+    )
     return len(want)

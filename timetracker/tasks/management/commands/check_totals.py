@@ -15,10 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, fix, **options):
         differences = totals.compare()
-        for (task_id, user_id), name, kept, fresh in differences:
-            self.stdout.write(
-                f"task {task_id}, user {user_id}: {name} is {kept}, the entries add up to {fresh}"
-            )
+        for key, name, kept, fresh in differences:
+            where = f"task {key[0]}, user {key[1]}" + (f", day {key[2]}" if len(key) > 2 else "")
+            self.stdout.write(f"{where}: {name} is {kept}, the entries add up to {fresh}")
         if not differences:
             self.stdout.write("The kept totals agree with the entries.")
             return
