@@ -352,3 +352,45 @@ def test_confirm_without_the_preview_ids_is_refused(alice_client, acme):
     assert response.status_code == 200
     assert "look at it again before confirming" in response.text
     assert Invoice.objects.count() == 0
+
+
+def test_the_unbilled_rows_from_the_kept_totals_equal_the_entries(alice, bob, dana):
+    """Without dates the page reads the kept totals; with dates that cover everything, the entries: the same
+    rows (counts, seconds, money, entries without a rate, first and last start) either way."""
+    from datetime import date
+
+    from timetracker.billing import invoicing
+    from timetracker.billing.unbilled_views import _unbilled_rows
+    from timetracker.clients.models import Client
+    from timetracker.tasks import entries
+
+    rated = ClientFactory(name="Rated", hourly_rate=Decimal("95.00"))
+    unrated = ClientFactory(name="Unrated", hourly_rate=None)
+    tasks = [TaskFactory(client=rated), TaskFactory(client=rated), TaskFactory(client=unrated)]
+    start = timezone.now() - timedelta(days=30)
+    made = []
+    for n in range(15):
+        at = start + timedelta(hours=7 * n)
+        made.append(
+            entries.record(
+                task=tasks[n % 3],
+                user=(bob, dana)[n % 2],
+                started_at=at,
+                ended_at=at + timedelta(minutes=25 + 11 * n),
+                billable=n % 4 != 1,
+            )
+        )
+    # The oldest of the rated client's time invoiced, one more entry billed elsewhere: neither counts.
+    invoicing.create_invoice(
+        client=rated, by=alice, start=start.date(), end=(start + timedelta(days=1)).date()
+    )
+    invoicing.mark_invoiced([made[-3]], reference="OUT-7", by=alice)
+    everything = {"start": date(1970, 1, 1), "end": timezone.localdate() + timedelta(days=1)}
+
+    for narrowing in ({}, {"client": rated}, {"client": unrated}):
+        kept = _unbilled_rows(narrowing)
+        scanned = _unbilled_rows(narrowing | everything)
+        assert kept == scanned, narrowing
+    assert {row["client_name"] for row in _unbilled_rows({})} == {"Rated", "Unrated"}
+    assert next(row for row in _unbilled_rows({}) if row["client_name"] == "Unrated")["unrated"] > 0
+    assert Client.objects.count() == 2

@@ -6,7 +6,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.shortcuts import redirect, render
@@ -23,7 +23,7 @@ from timetracker.billing.invoice_views import _require_manager
 from timetracker.billing.models import Settings
 from timetracker.lib.dates import local_midnight
 from timetracker.lib.money import format_money
-from timetracker.tasks.models import TimeEntry
+from timetracker.tasks.models import TaskTotal, TimeEntry
 
 FILTER_NAMES = ("client", "project", "start", "end")
 
@@ -79,6 +79,10 @@ def _total_text(rows, formats):
 
 
 def _unbilled_rows(data):
+    """One row per client: unbilled entries, rounded seconds, amount, entries without a rate, first and last
+    start. From the kept totals unless dates narrow it (the kept figures are all-time)."""
+    if not (data.get("start") or data.get("end")):
+        return _kept_unbilled_rows(data)
     entries = TimeEntry.objects.unbilled_billable()
     if data.get("client"):
         entries = entries.filter(task__client=data["client"])
@@ -103,6 +107,51 @@ def _unbilled_rows(data):
         .order_by("client_name")
     )
     return list(rows)
+
+
+def _kept_unbilled_rows(data):
+    kept = TaskTotal.objects.filter(unbilled_entries__gt=0)
+    if data.get("client"):
+        kept = kept.filter(task__client=data["client"])
+    if data.get("project"):
+        kept = kept.filter(task__project=data["project"])
+    # The first and last unbilled start of each kept row: one probe at each end of the partial index of
+    # unbilled entries (entry_unbilled_task), whatever invoiced history lies before them.
+    unbilled = TimeEntry.objects.unbilled_billable().filter(task=OuterRef("task"), user=OuterRef("user"))
+    kept = kept.annotate(
+        first=Subquery(unbilled.order_by("started_at").values("started_at")[:1]),
+        last=Subquery(unbilled.order_by("-started_at").values("started_at")[:1]),
+    ).values(
+        "task__client",
+        "task__client__name",
+        "unbilled_entries",
+        "unbilled_seconds",
+        "unbilled_amount",
+        "unbilled_unrated",
+        "first",
+        "last",
+    )
+    clients = {}
+    for row in kept:  # a few rows per task and person, not per entry
+        client = clients.setdefault(
+            row["task__client"],
+            {
+                "client_id": row["task__client"],
+                "client_name": row["task__client__name"],
+                "entry_count": 0,
+                "seconds": 0,
+                "amount": Decimal("0"),
+                "unrated": 0,
+                "first": row["first"],
+                "last": row["last"],
+            },
+        )
+        client["entry_count"] += row["unbilled_entries"]
+        client["seconds"] += row["unbilled_seconds"]
+        client["amount"] += row["unbilled_amount"]
+        client["unrated"] += row["unbilled_unrated"]
+        client["first"], client["last"] = min(client["first"], row["first"]), max(client["last"], row["last"])
+    return sorted(clients.values(), key=lambda client: (client["client_name"], client["client_id"]))
 
 
 @require_POST

@@ -476,7 +476,9 @@ def record_many(entries, *, batch_size=20000):
                 )
             )
             tasks[task.pk] = task
-            figures = totals.figures(duration, rounded, billable, amount, unbilled=True)
+            figures = totals.figures(
+                duration, rounded, billable, amount, unbilled=True, rated=rate is not None
+            )
             deltas.add((task.pk, user.pk), figures, started_at=started)
             if len(batch) >= batch_size:
                 created += _insert(batch)

@@ -301,6 +301,11 @@ class TimeEntry(models.Model):
             # The API's list order and its keyset cursor: (started_at, id) > (x, n) walks this index; it also
             # serves every query on started_at alone, so there is no separate index for that.
             models.Index(fields=["started_at", "id"], name="entry_started_at_id"),
+            # Only the unbilled time, per task in time order: the unbilled page's first and last unbilled
+            # start per task is one probe at each end, however much invoiced history the task has.
+            models.Index(
+                fields=["task", "started_at"], condition=UNBILLED_BILLABLE, name="entry_unbilled_task"
+            ),
         ]
 
     def __str__(self):
@@ -399,6 +404,9 @@ class TaskTotal(models.Model):
     amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
     unbilled_entries = models.PositiveIntegerField(
         default=0, help_text="Billable stopped entries on no invoice and not billed elsewhere."
+    )
+    unbilled_unrated = models.PositiveIntegerField(
+        default=0, help_text="Of the unbilled entries, those without an hourly rate (billed at zero)."
     )
     unbilled_seconds = models.PositiveBigIntegerField(
         default=0, help_text="Rounded time of billable entries on no invoice and not billed elsewhere."

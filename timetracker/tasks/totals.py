@@ -22,6 +22,7 @@ FIELDS = (
     "billable_seconds",
     "amount",
     "unbilled_entries",
+    "unbilled_unrated",
     "unbilled_seconds",
     "unbilled_amount",
 )
@@ -40,12 +41,18 @@ def contribution(entry):
         return dict(ZERO)
     unbilled = entry.invoice_line_id is None and not entry.billed_elsewhere
     return figures(
-        entry.duration_seconds, entry.rounded_seconds, entry.billable, entry.amount, unbilled=unbilled
+        entry.duration_seconds,
+        entry.rounded_seconds,
+        entry.billable,
+        entry.amount,
+        unbilled=unbilled,
+        rated=entry.hourly_rate is not None,
     )
 
 
-def figures(tracked, rounded, billable, amount, *, unbilled):
-    """What a stopped entry with these figures adds; `unbilled`: on no invoice and not billed elsewhere."""
+def figures(tracked, rounded, billable, amount, *, unbilled, rated):
+    """What a stopped entry with these figures adds; `unbilled`: on no invoice and not billed elsewhere;
+    `rated`: it has an hourly rate."""
     amount = amount or Decimal("0")
     open_ = billable and unbilled
     return {
@@ -55,6 +62,7 @@ def figures(tracked, rounded, billable, amount, *, unbilled):
         "billable_seconds": rounded if billable else 0,
         "amount": amount,
         "unbilled_entries": 1 if open_ else 0,
+        "unbilled_unrated": 1 if open_ and not rated else 0,
         "unbilled_seconds": rounded if open_ else 0,
         "unbilled_amount": amount if open_ else Decimal("0"),
     }
@@ -168,6 +176,7 @@ def fresh(task_ids=None):
             billable_rounded=Sum("rounded_seconds", filter=STOPPED & Q(billable=True), default=0),
             money=Sum("amount", filter=STOPPED, default=Decimal("0")),
             open_entries=Count("pk", filter=UNBILLED_BILLABLE),
+            open_unrated=Count("pk", filter=UNBILLED_BILLABLE & Q(hourly_rate__isnull=True)),
             open_seconds=Sum("rounded_seconds", filter=UNBILLED_BILLABLE, default=0),
             open_money=Sum("amount", filter=UNBILLED_BILLABLE, default=Decimal("0")),
             first=Min("started_at"),
@@ -181,6 +190,7 @@ def fresh(task_ids=None):
             "billable_seconds": row["billable_rounded"],
             "amount": Decimal(row["money"]),
             "unbilled_entries": row["open_entries"],
+            "unbilled_unrated": row["open_unrated"],
             "unbilled_seconds": row["open_seconds"],
             "unbilled_amount": Decimal(row["open_money"]),
             FIRST: row["first"],
