@@ -128,7 +128,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("CONN_MAX_AGE", 0),
+        # Each gunicorn worker keeps its connection between requests instead of opening one per request
+        # (authentication, session set-up: milliseconds on PostgreSQL every time). Health checks drop a
+        # connection the server closed instead of failing the next request on it.
+        conn_max_age=envint("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
