@@ -71,7 +71,9 @@ def main():
 def _arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000", help="entries per database, comma-separated (10000)")
-    parser.add_argument("--big", action="store_true", help="add 1 000 000 entries (seeding takes about 2 min)")
+    parser.add_argument(
+        "--big", action="store_true", help="add 1 000 000 entries (seeding takes about 2 min)"
+    )
     parser.add_argument(
         "--wipe", action="store_true", help="PostgreSQL: empty the database even if it has tables"
     )
@@ -189,10 +191,13 @@ def _measure(args):
     for page, roles, link, figures in _pages(biggest.pk, preview_url):
         for role in roles:
             user, browser, url = users[role], browsers[role], link
-            if url is None:  # the API's last page, as far as this user can see
+            if url in ("api-last-page", "api-cursor"):  # the API's end, as far as this user can see
                 browser = api[role]
                 ctx["last_page"] = max(1, math.ceil(browser.get(entries_url).json()["count"] / PER_PAGE))
                 url = f"{entries_url}?page={ctx['last_page']}"
+                if link == "api-cursor":  # the same rows, reached by the cursor of the row before them
+                    ctx["cursor_row"] = scale_raw.row_before_last_page(ctx | {"user": user})
+                    url = f"{entries_url}?cursor={_cursor(*ctx['cursor_row'])}"
             ctx["user"], ctx["bounds"] = user, scale_raw.bounds(user)
             response, page_ms, page_queries = timed(lambda b=browser, url=url: b.get(url))
             _, raw_ms, raw_queries = timed(lambda figures=figures: figures(ctx))
@@ -226,6 +231,15 @@ def _measure(args):
     }
 
 
+def _cursor(started_at, pk):
+    """The cursor the API gives out for a row, in its default order (newest first)."""
+    from django.core import signing
+
+    from timetracker.api.pagination import _SALT
+
+    return signing.dumps(["-started_at", started_at.isoformat(), pk], salt=_SALT)
+
+
 def _pages(client_id, preview_url):
     """(page, roles, URL, the same figures straight from the data); Staff get no billing pages."""
     from django.urls import reverse
@@ -241,7 +255,8 @@ def _pages(client_id, preview_url):
         ("client overview", both, reverse("clients:detail", args=[client_id]), scale_raw.raw_client_overview),
         ("buckets list", both, reverse("buckets:list"), scale_raw.raw_buckets),
         ("billing, unbilled", admin, reverse("billing:unbilled"), scale_raw.raw_unbilled),
-        ("API entries, last page", both, None, scale_raw.raw_api_last_page),
+        ("API entries, last page", both, "api-last-page", scale_raw.raw_api_last_page),
+        ("API entries, same by cursor", both, "api-cursor", scale_raw.raw_api_cursor),
         ("invoice preview", admin, preview_url, scale_raw.raw_invoice_preview),
     ]
 

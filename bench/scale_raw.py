@@ -205,6 +205,24 @@ def raw_api_last_page(ctx):
     )
 
 
+def row_before_last_page(ctx):
+    """(started_at, id) of the row just before the last page: a cursor made from it lists that page."""
+    stopped = _entries(ctx["user"]).filter(ended_at__isnull=False).order_by("-started_at", "-pk")
+    offset = (ctx["last_page"] - 1) * PER_PAGE
+    return stopped.values_list("started_at", "pk")[max(0, offset - 1)]
+
+
+def raw_api_cursor(ctx):
+    """The keyset query: the rows after the cursor's (started_at, id), on the (started_at, id) index."""
+    from django.db.models import Q
+
+    value, pk = ctx["cursor_row"]
+    stopped = _entries(ctx["user"]).filter(ended_at__isnull=False)
+    after = Q(started_at__lte=value) & (Q(started_at__lt=value) | Q(started_at=value, pk__lt=pk))
+    fields = ("pk", "task_id", "task__title", "started_at", "ended_at", "rounded_seconds", "amount")
+    return list(stopped.filter(after).order_by("-started_at", "-pk").values_list(*fields)[:PER_PAGE])
+
+
 def raw_invoice_preview(ctx):
     """The draft's lines: per task and rate, the rounded seconds (grouping by task, rounding per entry)."""
     from django.db.models import Count, Min, Sum

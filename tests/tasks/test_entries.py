@@ -253,6 +253,9 @@ def test_a_bulk_loaded_entry_reads_back_as_the_same_entry_recorded_one_by_one(bo
     assert bulk.pop("ended_at") - mine.pop("ended_at") == timedelta(days=1)
     assert bulk == mine
     assert other.description == note and other.amount == Decimal("120.00") and other.rounded_seconds == 3600
+    far = datetime(3000, 1, 1, 9, tzinfo=UTC)
+    with pytest.raises(entries.EntryError, match="between 1970 and 2999"):
+        entries.record_many([entries.Work(**fields | {"started_at": far}, ended_at=far + timedelta(hours=1))])
     with_rate = entries.Work(
         **fields | {"started_at": later + timedelta(days=1)},
         ended_at=later + timedelta(days=1, hours=2),

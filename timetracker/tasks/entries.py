@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from timetracker.billing.models import Settings
 from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
 from timetracker.lib import dates
+from timetracker.lib.bulk import insert_rows
 from timetracker.lib.durations import MAX_SECONDS
 from timetracker.tasks import totals
 from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
@@ -91,6 +92,10 @@ def check_span(started_at, ended_at, paused_seconds=0, *, field="ended_at"):
         except ValueError as error:
             raise EntryError(str(error), name if field == "ended_at" else field) from None
     worked = dates.elapsed_seconds(floor_minute(started_at), floor_minute(ended_at)) - paused_seconds
+    return _check_worked(worked, paused_seconds, field)
+
+
+def _check_worked(worked, paused_seconds, field="ended_at"):
     if worked < ONE_MINUTE:
         if paused_seconds:
             raise TooShort(
@@ -438,9 +443,6 @@ BULK_COLUMNS = (
     "updated_at",
 )
 
-SQLITE_MOMENTS = [BULK_COLUMNS.index(name) for name in ("started_at", "ended_at", "created_at", "updated_at")]
-SQLITE_MONEY = [BULK_COLUMNS.index(name) for name in ("hourly_rate", "amount")]
-
 
 def record_many(entries, *, batch_size=20000):
     """Record past work in bulk (the demo seed, imports, benchmarks): each `Work` (or unsaved TimeEntry) is
@@ -461,10 +463,12 @@ def record_many(entries, *, batch_size=20000):
                 policies[client_id] = agency.for_client(task.client).rounding_policy()
             started, ended = floor_minute(item.started_at), floor_minute(item.ended_at)
             paused = item.paused_seconds or 0
-            check_span(started, ended, paused)
+            # check_span's checks, on the moments floored once (a million entries feel every call).
+            if not dates.FIRST_YEAR <= item.started_at.year <= item.ended_at.year <= dates.LAST_YEAR:
+                check_span(item.started_at, item.ended_at, paused)  # raises with check_span's message
+            duration = _check_worked(int((ended - started).total_seconds()) - paused, paused)
             billable = task.billable if item.billable is None else item.billable
             rate, rate_source = _bulk_rate(item, task, user, agency, rates)
-            duration = dates.elapsed_seconds(started, ended) - paused
             rounded = policies[client_id].apply(duration)
             amount = price(rounded, rate) if billable else None
             recorded_by = item.recorded_by or user
@@ -481,9 +485,9 @@ def record_many(entries, *, batch_size=20000):
             )
             deltas.add((task.pk, user.pk), figures, started_at=started)
             if len(batch) >= batch_size:
-                created += _insert(batch)
+                created += insert_rows(TimeEntry, BULK_COLUMNS, batch)
                 batch = []
-        created += _insert(batch)
+        created += insert_rows(TimeEntry, BULK_COLUMNS, batch)
         lock(tasks=list(tasks))  # the totals rows move under their tasks' locks, as everywhere
         deltas.write()
         for task in tasks.values():
@@ -505,48 +509,3 @@ def _bulk_rate(item, task, user, agency, rates):
     if key not in rates:
         rates[key] = resolve_rate(task=task, user=user, settings=agency.for_client(task.client))
     return rates[key]
-
-
-def _insert(rows):
-    """Insert prepared rows (BULK_COLUMNS order) without building model instances: Django's bulk_create
-    spends most of its time compiling values, which at a million rows is minutes."""
-    if not rows:
-        return 0
-    table = connection.ops.quote_name(TimeEntry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(name) for name in BULK_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            # SQLite stores what Django's adapters make of moments and money; the other values pass as they are.
-            moment, money = _sqlite_moment_adapter(), _adapt_money
-            prepared = []
-            for row in rows:
-                row = list(row)
-                for i in SQLITE_MOMENTS:
-                    row[i] = moment(row[i])
-                for i in SQLITE_MONEY:
-                    row[i] = money(row[i])
-                prepared.append(row)
-            placeholders = ", ".join(["%s"] * len(BULK_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)
-    return len(rows)
-
-
-def _sqlite_moment_adapter():
-    """Django's adapter for moments, or a faster one giving the same text when the connection keeps UTC
-    (the default): the write path's moments are all in UTC already."""
-    slow = connection.ops.adapt_datetimefield_value
-    if connection.timezone_name != "UTC":
-        return slow
-
-    def fast(value):
-        return str(value.replace(tzinfo=None)) if value.tzinfo is UTC else slow(value)
-
-    return fast
-
-
-def _adapt_money(value):
-    return None if value is None else connection.ops.adapt_decimalfield_value(value, 12, 2)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, F, Min, Q, Subquery, Sum, When
 from django.db.models.functions import TruncDate
 
+from timetracker.lib.bulk import insert_rows
 from timetracker.lib.dates import agency_day, agency_zone
 from timetracker.tasks.models import UNBILLED_BILLABLE, DayTotal, TaskTotal, TimeEntry
 
@@ -30,6 +31,8 @@ ZERO = dict.fromkeys(FIELDS, 0) | {"amount": Decimal("0"), "unbilled_amount": De
 # The per-day rows (DayTotal) keep the sums that make sense for a day.
 DAY_FIELDS = ("entries", "tracked_seconds", "rounded_seconds", "billable_seconds", "amount")
 DAY_ZERO = {name: ZERO[name] for name in DAY_FIELDS}
+# More changed days than this are written in bulk (see Deltas._write_days_in_bulk).
+BULK_DAYS = 50
 # Not a sum: the earliest start among the entries, moved up or looked up again as entries come and go.
 FIRST = "first_started_at"
 STOPPED = Q(ended_at__isnull=False)
@@ -73,7 +76,10 @@ class Deltas:
 
     def __init__(self):
         self.by_key = defaultdict(lambda: dict(ZERO))
-        self.starts = defaultdict(Counter)  # key -> {start: entries added (+) or taken away (-)}
+        # The first start: the earliest one added per key, and the starts taken away (net of any put back,
+        # as a change takes an entry away and puts it back); a bulk load keeps one moment per key, not per entry.
+        self.earliest = {}
+        self.starts = defaultdict(Counter)  # key -> {start: entries taken away (negative)}
         self.by_day = defaultdict(lambda: dict(DAY_ZERO))  # (task id, user id, agency day) -> changes
 
     def add(self, key, figures, sign=1, started_at=None):
@@ -81,7 +87,11 @@ class Deltas:
         for name in FIELDS:
             kept[name] += sign * figures[name]
         if started_at is not None:
-            self.starts[key][started_at] += sign
+            taken = self.starts.get(key, {})
+            if sign < 0 or taken.get(started_at, 0) < 0:
+                self.starts[key][started_at] += sign
+            elif key not in self.earliest or started_at < self.earliest[key]:
+                self.earliest[key] = started_at
             if figures["entries"]:  # stopped time: it has a day
                 day = self.by_day[(*key, agency_day(started_at))]
                 for name in DAY_FIELDS:
@@ -94,11 +104,11 @@ class Deltas:
         """Apply the changes; the caller holds the tasks' row locks (the write path's lock order), so no two
         writers move the same row at once."""
         rebuilt = set()
-        for key in set(self.by_key) | set(self.starts):
+        for key in sorted(set(self.by_key) | set(self.starts) | set(self.earliest)):  # id order, as locked
             task_id, user_id = key
             change = self.by_key.get(key, ZERO)
-            added = [start for start, n in self.starts[key].items() if n > 0]
-            gone = [start for start, n in self.starts[key].items() if n < 0]
+            added = [self.earliest[key]] if key in self.earliest else []
+            gone = [start for start, n in self.starts.get(key, {}).items() if n < 0]
             if task_id in rebuilt or not (any(change.values()) or added or gone):
                 continue
             row = TaskTotal.objects.filter(task_id=task_id, user_id=user_id)
@@ -125,12 +135,18 @@ class Deltas:
         self._write_days(rebuilt)
         self.by_key.clear()
         self.starts.clear()
+        self.earliest.clear()
         self.by_day.clear()
 
     def _write_days(self, rebuilt):
-        for (task_id, user_id, day), change in self.by_day.items():
-            if task_id in rebuilt or not any(change.values()):
-                continue
+        changes = {
+            key: change
+            for key, change in sorted(self.by_day.items())
+            if key[0] not in rebuilt and any(change.values())
+        }
+        if len(changes) > BULK_DAYS:
+            return self._write_days_in_bulk(changes, rebuilt)
+        for (task_id, user_id, day), change in changes.items():
             row = DayTotal.objects.filter(task_id=task_id, user_id=user_id, day=day)
             if row.update(**{name: F(name) + change[name] for name in DAY_FIELDS if change[name]}):
                 if change["entries"] < 0:
@@ -140,6 +156,38 @@ class Deltas:
                 rebuilt.add(task_id)
             else:
                 DayTotal.objects.create(task_id=task_id, user_id=user_id, day=day, **change)
+
+    def _write_days_in_bulk(self, changes, rebuilt):
+        """Many days at once (a bulk load, an import, invoicing a long period): read the kept rows of those
+        tasks and days once, then one bulk UPDATE, CREATE and DELETE, instead of a query or two per day."""
+        tasks = {task_id for task_id, _, _ in changes}
+        days = [day for _, _, day in changes]
+        held = {
+            (row.task_id, row.user_id, row.day): row
+            for row in DayTotal.objects.filter(task_id__in=tasks, day__gte=min(days), day__lte=max(days))
+        }
+        updated, created, emptied = [], [], []
+        for key, change in changes.items():
+            row = held.get(key)
+            if row is None and any(value < 0 for value in change.values()):
+                rebuild([key[0]])  # taken from a day never kept: count the task afresh
+                rebuilt.add(key[0])
+            elif row is None:
+                created.append((*key, *(change[name] for name in DAY_FIELDS)))
+            else:
+                for name in DAY_FIELDS:
+                    setattr(row, name, getattr(row, name) + change[name])
+                (emptied if row.entries == 0 else updated).append(row)
+        created = [row for row in created if row[0] not in rebuilt]
+        updated = [row for row in updated if row.task_id not in rebuilt]
+        _insert_days(created)
+        DayTotal.objects.bulk_update(updated, DAY_FIELDS, batch_size=1000)
+        DayTotal.objects.filter(pk__in=[row.pk for row in emptied if row.task_id not in rebuilt]).delete()
+
+
+def _insert_days(rows):
+    """(task id, user id, day, *DAY_FIELDS) tuples, inserted in one go."""
+    insert_rows(DayTotal, ("task_id", "user_id", "day", *DAY_FIELDS), rows)
 
 
 def move(before=None, after=None):
