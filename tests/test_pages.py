@@ -9,7 +9,8 @@ from tests.factories import ClientFactory, TaskFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login"}
+# A share link's page is public by design (reports/saved_views.shared_report; tests/reports/test_saved.py).
+PUBLIC = {"login", "shared"}
 SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
 
 
@@ -118,3 +119,20 @@ def test_a_request_leaves_no_time_zone_behind(client):
     before = timezone.get_current_timezone_name()
     assert client.get("/").status_code == 200
     assert timezone.get_current_timezone_name() == before != "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("who", "shown", "hidden"),
+    [
+        ("bob", {"Dashboard", "Logs", "Reports"}, {"Billing", "Imports", "Settings"}),
+        ("dana", {"Billing", "Imports", "Reports"}, {"Settings"}),
+        ("alice", {"Billing", "Imports", "Settings"}, set()),
+    ],
+)
+def test_the_navigation_shows_only_the_sections_each_role_may_open(request, client, who, shown, hidden):
+    client.force_login(request.getfixturevalue(who))
+    items = client.get(reverse("dashboard")).context["nav_items"]
+    labels = {item["label"] for item in items}
+    assert shown <= labels and not hidden & labels
+    for item in items:  # and every one shown opens
+        assert client.get(item["url"]).status_code == 200, item

@@ -63,6 +63,8 @@ if SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = os.environ.get("SITE_NAME", "Timetracker")
+# The address the app is reached at, for links in e-mails sent outside a request (scheduled reports).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
     "timetracker.buckets",
     "timetracker.tasks",
     "timetracker.billing",
+    "timetracker.imports",
+    "timetracker.reports",
 ]
 
 MIDDLEWARE = [

@@ -21,8 +21,10 @@ urlpatterns = [
     path("", include("timetracker.tasks.urls")),
     path("", include("timetracker.buckets.urls")),
     path("", include("timetracker.billing.urls")),
+    path("", include("timetracker.imports.urls")),
     path("", include("timetracker.clients.urls")),
     path("", include("timetracker.accounts.urls")),
+    path("", include("timetracker.reports.urls")),
 ]
 
 # Under /api/ these answer in the API's JSON error shape; elsewhere they are Django's pages.

@@ -150,3 +150,14 @@ def test_the_summary_takes_a_fixed_number_of_queries(api_alice, work):
         body = summary(api_alice, group_by="client,user")
     assert len(body["groups"]) == 22
     assert len(many) == len(few) <= 5
+
+
+def test_a_named_range_resolves_in_the_users_zone_like_the_reports_page(api_dana, dana, work):
+    """range= is the Reports page's range; the answer names the days it covered."""
+    body = summary(api_dana, group_by="client", range="last_month")  # the clock stands in November 2026
+    assert (body["from_date"], body["to_date"]) == ("2026-10-01", "2026-10-31")
+    assert body["groups"] == []
+    assert summary(api_dana, range="this_year")["totals"]["entries"] == 4
+    response = api_dana.get("/api/v1/reports/summary", {"range": "this_year", "from_date": "2026-01-01"})
+    assert response.status_code == 400 and "range" in response.json()["error"]["message"]
+    assert api_dana.get("/api/v1/reports/summary", {"range": "someday"}).status_code == 400

@@ -9,9 +9,11 @@ NAVIGATION = [
     ("Sites", "clients:site_list"),
     ("Billing", "billing:unbilled"),
     ("Reports", "reports:index"),
+    ("Imports", "imports:list"),
     ("Settings", "billing:settings"),
 ]
-# Sections only some roles may open; the others do not see them in the navigation.
+# Sections only some roles may open; the others do not see them in the navigation (rather than a 403).
+MANAGER_ONLY = {"billing:unbilled", "imports:list"}
 ADMIN_ONLY = {"billing:settings"}
 
 
@@ -19,8 +21,11 @@ def navigation(request):
     """The main navigation; a section whose pages are not built yet shows as "coming soon", never a 404."""
     items = []
     user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
     for label, url_name in NAVIGATION:
-        if url_name in ADMIN_ONLY and not (user and user.is_authenticated and user.is_admin):
+        if url_name in ADMIN_ONLY and not (signed_in and user.is_admin):
+            continue
+        if url_name in MANAGER_ONLY and not (signed_in and user.is_manager):
             continue
         try:
             url = reverse(url_name)

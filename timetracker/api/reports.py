@@ -1,13 +1,9 @@
 """API resource: /reports/summary, time grouped by one or two levels with totals."""
 
-import zoneinfo
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DateField, Q, Sum
-from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.urls import path
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -19,59 +15,9 @@ from timetracker.api import entry_filters
 from timetracker.api.base import ApiView
 from timetracker.api.billing import _date_param, errors
 from timetracker.api.errors import BadFilter
-from timetracker.billing.models import Settings
-from timetracker.lib.dates import local_midnight
-from timetracker.tasks.models import TimeEntry
+from timetracker.reports import engine, ranges
 
-# Reports ----------------------------------------------------------------------------------------------------
-
-
-def _levels(tz):
-    """group name -> (fields to group on, key of a row, label of a row, sort key)."""
-    name = lambda field, empty: lambda row: row[field] or empty  # noqa: E731
-    return {
-        "client": (
-            ["task__client_id", "task__client__name"],
-            "task__client_id",
-            name("task__client__name", ""),
-        ),
-        "project": (
-            ["task__project_id", "task__project__name"],
-            "task__project_id",
-            name("task__project__name", "No project"),
-        ),
-        "task": (["task_id", "task__title"], "task_id", name("task__title", "")),
-        "user": (
-            ["user_id", "user__first_name", "user__last_name", "user__username"],
-            "user_id",
-            lambda r: f"{r['user__first_name']} {r['user__last_name']}".strip() or r["user__username"],
-        ),
-        "bucket": (
-            ["task__bucket_id", "task__bucket__title"],
-            "task__bucket_id",
-            name("task__bucket__title", "No bucket"),
-        ),
-        "day": (
-            {"g_day": TruncDate("started_at", tzinfo=tz)},
-            "g_day",
-            lambda r: f"{r['g_day']:%a %d %b %Y}",
-        ),
-        "week": (
-            {"g_week": TruncWeek("started_at", tzinfo=tz, output_field=DateField())},
-            "g_week",
-            lambda r: f"Week of {r['g_week']:%d %b %Y}",
-        ),
-        "month": (
-            {"g_month": TruncMonth("started_at", tzinfo=tz, output_field=DateField())},
-            "g_month",
-            lambda r: f"{r['g_month']:%B %Y}",
-        ),
-        "billable": (["billable"], "billable", lambda r: "Billable" if r["billable"] else "Non-billable"),
-    }
-
-
-GROUPS = ["client", "project", "task", "user", "bucket", "day", "week", "month", "billable"]
-DATES = {"day", "week", "month"}
+GROUPS = list(engine.DIMENSIONS)
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -108,34 +54,50 @@ def _hours(seconds):
     return f"{Decimal(seconds) / 3600:.2f}"
 
 
-class Totals:
-    def __init__(self, show_amount):
-        self.show_amount = show_amount
-        self.entries = self.duration = self.rounded = self.billable = 0
-        self.amount = Decimal("0")
+def _totals(figures):
+    return {
+        "entries": figures.entries,
+        "duration_seconds": figures.duration,
+        "rounded_seconds": figures.rounded,
+        "billable_seconds": figures.billable,
+        "duration_hours": _hours(figures.duration),
+        "rounded_hours": _hours(figures.rounded),
+        "billable_hours": _hours(figures.billable),
+        "amount": None if figures.amount is None else f"{figures.amount:.2f}",
+    }
 
-    def add(self, row):
-        self.entries += row["entries"]
-        self.duration += row["duration"] or 0
-        self.rounded += row["rounded"] or 0
-        self.billable += row["billable_s"] or 0
-        self.amount += row["amount_sum"] or Decimal("0")
 
-    def data(self):
-        return {
-            "entries": self.entries,
-            "duration_seconds": self.duration,
-            "rounded_seconds": self.rounded,
-            "billable_seconds": self.billable,
-            "duration_hours": _hours(self.duration),
-            "rounded_hours": _hours(self.rounded),
-            "billable_hours": _hours(self.billable),
-            "amount": f"{self.amount:.2f}" if self.show_amount else None,
-        }
+def _key(row):
+    if row.dimension == "month":
+        return row.key.strftime("%Y-%m")
+    return row.key.isoformat() if row.dimension in engine.DATES else row.key
+
+
+def _groups(rows):
+    out = []
+    for row in rows:
+        group = {"key": _key(row), "label": row.label, "totals": _totals(row.figures)}
+        if row.children:
+            group["groups"] = _groups(row.children)
+        out.append(group)
+    return out
+
+
+def summary_data(report):
+    """The JSON of a report: also what a share link's API and exports' metadata would carry."""
+    return {
+        "group_by": report.dimensions,
+        "from_date": report.period.first,
+        "to_date": report.period.last,
+        "currency_code": report.currency_code,
+        "totals": _totals(report.totals),
+        "groups": _groups(report.rows),
+    }
 
 
 class SummaryView(ApiView):
-    """Tracked time totalled by one or two groupings; Staff see their own time, amounts only if rates show."""
+    """Tracked time totalled by one or two groupings (reports/engine.py, as the Reports page); Staff see their
+    own time, amounts only if rates show."""
 
     @extend_schema(
         parameters=[
@@ -146,6 +108,12 @@ class SummaryView(ApiView):
             ),
             OpenApiParameter("from_date", date, description="Entries started on or after (your time zone)."),
             OpenApiParameter("to_date", date, description="Entries started on or before (your time zone)."),
+            OpenApiParameter(
+                "range",
+                str,
+                description="Instead of dates: a named range resolved in your time zone, e.g. last_month, "
+                "this_quarter, year_to_date, last_n_days:30.",
+            ),
             OpenApiParameter("client_id", int),
             OpenApiParameter("project_id", int),
             OpenApiParameter("user_id", int),
@@ -153,7 +121,8 @@ class SummaryView(ApiView):
         responses={200: SummarySerializer, **errors(400, 401, 403)},
     )
     def get(self, request):
-        names = [n.strip() for n in request.query_params.get("group_by", "client").split(",") if n.strip()]
+        params = request.query_params
+        names = [n.strip() for n in params.get("group_by", "client").split(",") if n.strip()]
         for name in names:
             if name not in GROUPS:
                 raise BadFilter(f'group_by "{name}" is unknown; use {", ".join(GROUPS)}.')
@@ -162,87 +131,29 @@ class SummaryView(ApiView):
         start, end = _date_param(request, "from_date"), _date_param(request, "to_date")
         if start and end and start > end:
             raise BadFilter("to_date comes before from_date.")
-        try:
-            tz = zoneinfo.ZoneInfo(request.user.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            tz = timezone.get_default_timezone()
-        entries = TimeEntry.objects.for_user(request.user).stopped()
-        if start:
-            entries = entries.filter(started_at__gte=local_midnight(start, tz))
-        if end:
-            entries = entries.filter(started_at__lt=local_midnight(end + timedelta(days=1), tz))
+        range_ = params.get("range", "").strip()
+        if range_ and (start or end):
+            raise BadFilter("range: give either range or from_date/to_date, not both.")
         # The same id filters as /time-entries: an id the key may not see reads as one that does not exist.
-        params, user = request.query_params, request.user
-        for field, value in (
-            ("task__client_id", entry_filters.client_id(params, user)),
-            ("task__project_id", entry_filters.project_id(params, user)),
-            ("user_id", entry_filters.user_id(params, user)),
+        filters = {}
+        for name, value in (
+            ("client", entry_filters.client_id(params, request.user)),
+            ("project", entry_filters.project_id(params, request.user)),
+            ("user", entry_filters.user_id(params, request.user)),
         ):
             if value is not None:
-                entries = entries.filter(**{field: value})
-
-        levels = _levels(tz)
-        fields, annotations = [], {}
-        for name in names:
-            spec = levels[name][0]
-            annotations.update(spec) if isinstance(spec, dict) else fields.extend(spec)
-        rows = (
-            entries.annotate(**annotations)
-            .values(*fields, *annotations)
-            .annotate(
-                entries=Count("pk"),
-                duration=Sum("duration_seconds"),
-                rounded=Sum("rounded_seconds"),
-                billable_s=Sum("rounded_seconds", filter=Q(billable=True)),
-                amount_sum=Sum("amount"),
-            )
-            .order_by()
+                filters[name] = [str(value)]
+        spec = engine.ReportSpec(
+            group=names[0],
+            sub_group=names[1] if len(names) > 1 else "",
+            range=range_ or (ranges.custom(start, end) if start or end else ranges.ALL_TIME),
+            filters=filters,
         )
-        settings = Settings.load()
-        show_amount = settings.can_see_rates(request.user)
-        total = Totals(show_amount)
-        tree = {}
-        for row in rows:
-            total.add(row)
-            node = tree
-            for name in names:
-                _, key_field, label = levels[name]
-                key = row[key_field]
-                if key not in node:
-                    node[key] = {"label": label(row), "totals": Totals(show_amount), "children": {}}
-                node[key]["totals"].add(row)
-                node = node[key]["children"]
-
-        def order(name):
-            if name == "billable":
-                return lambda item: not item[0]  # billable first
-            if name in DATES:
-                return lambda item: item[0]
-            return lambda item: (item[0] is None, item[1]["label"].lower())
-
-        def render(node, depth):
-            name = names[depth]
-            out = []
-            for key, item in sorted(node.items(), key=order(name)):
-                shown = (
-                    key.strftime("%Y-%m") if name == "month" else key.isoformat() if name in DATES else key
-                )
-                group = {"key": shown, "label": item["label"], "totals": item["totals"].data()}
-                if depth + 1 < len(names):
-                    group["groups"] = render(item["children"], depth + 1)
-                out.append(group)
-            return out
-
-        return Response(
-            {
-                "group_by": names,
-                "from_date": start,
-                "to_date": end,
-                "currency_code": settings.currency_code,
-                "totals": total.data(),
-                "groups": render(tree, 0),
-            }
-        )
+        try:
+            report = engine.run(spec, request.user)
+        except engine.InvalidSpec as error:
+            raise BadFilter(str(error)) from None
+        return Response(summary_data(report))
 
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 """All /api/v1/ routes, gathered from the resource modules (each lists its own, most specific first)."""
 
-from timetracker.api import account, billing, directory, reports, time_entries, work
+from timetracker.api import account, billing, directory, imports, reports, saved_reports, time_entries, work
 
 urlpatterns = [
     *account.urlpatterns,
@@ -9,4 +9,6 @@ urlpatterns = [
     *directory.urlpatterns,
     *billing.urlpatterns,
     *reports.urlpatterns,
+    *saved_reports.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -1,0 +1,106 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from timetracker.imports.parsers import CHOICES
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Imports write everyone's time, so only Managers and Admins see them."""
+        return self.all() if user.is_manager and user.has_role else self.none()
+
+
+class ImportRun(models.Model):
+    """One uploaded file: checked (the preview), then written through the write path in one transaction."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for confirmation"
+        QUEUED = "queued", "Queued"
+        CHECKING = "checking", "Checking rows"
+        WRITING = "writing", "Writing entries"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    IN_PROGRESS = (Status.QUEUED, Status.CHECKING, Status.WRITING)
+
+    source = models.CharField(max_length=20, choices=CHOICES)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=200)
+    file_name = models.CharField(max_length=200)
+    file_hash = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the uploaded file.")
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PREVIEW)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0, help_text="Progress of a background import.")
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="The first bad rows: row number and reason."
+    )
+    preview = models.JSONField(
+        default=dict, blank=True, help_text="What the import creates, people, missing."
+    )
+    message = models.TextField(blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Import #{self.pk} ({self.file_name})"
+
+    # The colours of the badges the other pages use for the same kind of state.
+    BADGES = {"preview": "pending", "done": "completed", "failed": "overdue", "undone": "canceled"}
+
+    @property
+    def badge(self):
+        return self.BADGES.get(self.status, "working")
+
+    @property
+    def in_progress(self):
+        return self.status in self.IN_PROGRESS
+
+    @property
+    def percent(self):
+        if self.status == self.Status.WRITING:
+            return 100
+        return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+    def count(self, name):
+        return self.counts.get(name, 0)
+
+    def open_file(self):
+        """The uploaded file, opened for reading from the start (a dry run hands in its own `opener`)."""
+        opener = getattr(self, "opener", None)
+        if opener is not None:
+            return opener()
+        return self.file.storage.open(self.file.name, "rb").file
+
+
+class ImportedEntry(models.Model):
+    """Which entries a run created or changed, by their unique external id (entries belong to the tasks
+    app; a deleted entry leaves this row behind, harmlessly). `before` holds what a change replaced, for undo."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="entries")
+    external_id = models.CharField(max_length=100)
+    row_number = models.PositiveIntegerField()
+    action = models.CharField(max_length=8, choices=Action, default=Action.CREATED)
+    before = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["external_id"]), models.Index(fields=["run", "action"])]
+
+    def __str__(self):
+        return f"{self.external_id} ({self.action} by run {self.run_id})"

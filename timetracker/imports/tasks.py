@@ -1,0 +1,33 @@
+"""Big files import in the background (django-tasks; the ImmediateBackend of development runs them at once).
+The run's row counts report progress while it is checked; its page polls them."""
+
+from django.db import transaction
+from django.tasks import task
+
+from timetracker.imports import pipeline
+from timetracker.imports.models import ImportRun
+
+# Below this many rows the import runs in the request: quicker than a round trip through the queue.
+BACKGROUND_ROWS = 5000
+PROGRESS_EVERY = 5000
+
+
+@task
+def commit_run(run_id):
+    run = ImportRun.objects.get(pk=run_id)
+    if run.status != ImportRun.Status.QUEUED:
+        return run.status  # already taken by another worker
+
+    def progress(rows):
+        ImportRun.objects.filter(pk=run.pk).update(rows_done=rows)
+
+    return pipeline.commit(run, progress=progress).status
+
+
+def run_import(run):
+    """Commit now when the file is small, else queue it; either way the run's page shows the outcome."""
+    if run.rows_total < BACKGROUND_ROWS:
+        return pipeline.commit(run)
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.QUEUED, rows_done=0)
+    transaction.on_commit(lambda: commit_run.enqueue(run.pk))
+    return run

@@ -1,0 +1,66 @@
+"""Taking back a whole import: the entries it created are deleted, the ones it changed restored."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from timetracker.imports.models import ImportedEntry, ImportRun
+from timetracker.imports.pipeline import ImportRefused, imported
+from timetracker.tasks import entries
+from timetracker.tasks.locks import lock_entries
+
+
+def undo(run, *, by):
+    """Take back a whole import: delete the entries it created and restore the ones it changed. Refused while
+    any of them is invoiced, or a later import changed them again (undo that one first)."""
+    if run.status != ImportRun.Status.DONE:
+        raise ImportRefused("Only a finished import can be undone.")
+    idents = run.entries.values("external_id")
+    touched = imported(idents)
+    marked = {
+        link.external_id: link.before["billed_elsewhere"]
+        for link in run.entries.filter(action=ImportedEntry.Action.CREATED, before__isnull=False)
+    }
+    for ident, line, reference in touched.invoiced().values_list(
+        "external_id", "invoice_line", "billed_elsewhere"
+    ):
+        # Only what the import itself marked as invoiced in the source may go back with it.
+        if line is not None or marked.get(ident) != reference:
+            raise ImportRefused(
+                "Some of this import's time is invoiced, so the import can no longer be undone."
+            )
+    later = (
+        ImportedEntry.objects.filter(
+            external_id__in=idents, run__pk__gt=run.pk, run__status=ImportRun.Status.DONE
+        )
+        .values_list("run_id", flat=True)
+        .first()
+    )
+    if later:
+        raise ImportRefused(f"Import #{later} changed this import's entries since; undo it first.")
+    with transaction.atomic():
+        lock_entries(touched, by=by)
+        if marked:
+            unmark = list(touched.filter(external_id__in=list(marked)).exclude(billed_elsewhere=""))
+            entries.set_billing(unmark, billed_elsewhere="", by=by)
+        rows = {link.external_id: link for link in run.entries.all()}
+        for entry in touched.select_related("task"):
+            link = rows[entry.external_id]
+            if link.action == ImportedEntry.Action.CREATED:
+                entries.remove(entry, by=by)
+            else:
+                entries.change(entry, by=by, reason=f"Undo of import #{run.pk}", **_restore(link.before))
+        run.status, run.undone_at, run.undone_by = ImportRun.Status.UNDONE, timezone.now(), by
+        run.save(update_fields=["status", "undone_at", "undone_by"])
+    return run
+
+
+def _restore(before):
+    restored = dict(before)
+    if "ended_at" in restored:
+        restored["ended_at"] = datetime.fromisoformat(restored["ended_at"])
+    if restored.get("hourly_rate") is not None:
+        restored["hourly_rate"] = Decimal(restored["hourly_rate"])
+    return restored

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from timetracker.imports import views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("imports/", views.import_list, name="list"),
+    path("imports/<int:pk>/", views.import_detail, name="detail"),
+    path("imports/<int:pk>/columns/", views.import_mapping, name="mapping"),
+    path("imports/<int:pk>/confirm/", views.import_confirm, name="confirm"),
+    path("imports/<int:pk>/undo/", views.import_undo, name="undo"),
+]
