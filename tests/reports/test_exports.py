@@ -178,3 +178,26 @@ def test_a_big_logs_export_goes_to_the_background_too(
         csv.reader(io.StringIO(body(bob_client.get(f"/reports/exports/{export.pk}/download/")).decode()))
     )
     assert len(rows) == 4 and "Amount" not in rows[0]  # bob's three Acme entries; Staff see no money
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_csv_and_xlsx(alice_client, alice):
+    """Descriptions and names are anyone's (imported files too): never a live formula or link in a sheet."""
+    import io
+
+    import openpyxl
+
+    from tests.factories import TaskFactory, TimeEntryFactory
+
+    TimeEntryFactory(
+        user=alice, task=TaskFactory(title='=HYPERLINK("http://x","y")'), description="@SUM(1,2)"
+    )
+    csv_text = b"".join(alice_client.get(reverse("reports:logs_export", args=["csv"])).streaming_content)
+    assert b"'=HYPERLINK" in csv_text and b"'@SUM(1,2)" in csv_text
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            b"".join(alice_client.get(reverse("reports:logs_export", args=["xlsx"])).streaming_content)
+        )
+    )
+    cells = [cell for row in book.worksheets[0].iter_rows() for cell in row]
+    assert any(cell.value == "@SUM(1,2)" and cell.data_type == "s" for cell in cells)
+    assert not any(cell.data_type == "f" for cell in cells)

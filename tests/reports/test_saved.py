@@ -139,3 +139,17 @@ def test_the_lists_and_the_public_page_take_a_fixed_number_of_queries(
         assert alice_client.get(reverse("reports:saved_share", args=[saved.pk])).status_code == 200
     with django_assert_max_num_queries(8):
         assert Client().get(url).status_code == 200
+
+
+def test_a_deactivated_owners_links_stop_and_their_scope_is_empty(alice_client, alice, saved):
+    """A departed Manager's share link must not go on showing the agency's time, nor anything run as them."""
+    from timetracker.tasks.models import TimeEntry
+
+    url = share(alice_client, saved)
+    visitor = Client()
+    assert visitor.get(url).status_code == 200
+    assert TimeEntry.objects.for_user(alice).exists()
+    alice.is_active = False
+    alice.save()
+    assert visitor.get(url).status_code == 404
+    assert not TimeEntry.objects.for_user(alice).exists()

@@ -53,8 +53,9 @@ class User(AbstractUser):
 
     @property
     def sees_everyone(self):
-        """Managers and Admins see everyone's time; Staff see their own."""
-        return self.is_manager
+        """Managers and Admins see everyone's time; Staff see their own. A deactivated Manager sees nothing:
+        their share links and scheduled reports run as them and must stop showing the agency's time."""
+        return self.has_role and self.is_manager
 
     @property
     def role(self):

@@ -5,7 +5,6 @@ made in the request (CSV streamed); above it an Export row is queued and a task 
 reporting its progress, so a big export neither holds a web worker nor the whole table in memory.
 """
 
-import csv
 import io
 
 from django.http import Http404
@@ -15,6 +14,7 @@ from timetracker.lib.durations import format_duration
 from timetracker.reports.exports import (
     BOM,
     CHUNK,
+    CsvWriter,
     Sheet,
     csv_options,
     duration_cells,
@@ -120,7 +120,7 @@ def write_file(file, entries, fmt, *, tz, show_amounts, facts, progress=None):
     if fmt == "csv":
         text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
         text.write(BOM)
-        csv.writer(text).writerows(csv_rows(entries, tz=tz, show_amounts=show_amounts, progress=progress))
+        CsvWriter(text).writerows(csv_rows(entries, tz=tz, show_amounts=show_amounts, progress=progress))
         text.detach()  # leave `file` open for the caller
         return
     sheet = Sheet(file)

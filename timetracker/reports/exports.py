@@ -70,9 +70,32 @@ def csv_options(request_get):
     return delimiter, decimal_mark
 
 
+# A spreadsheet runs a cell that starts like a formula, and descriptions, names and imported text are anyone's:
+# such text goes out with a leading apostrophe (OWASP's advice on CSV injection), so it stays text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value):
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+class CsvWriter:
+    """csv.writer whose text cells can never become formulas."""
+
+    def __init__(self, file, **options):
+        self.writer = csv.writer(file, **options)
+
+    def writerow(self, row):
+        return self.writer.writerow([_as_text(value) for value in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
 def streamed_csv(rows, filename, delimiter):
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
+    writer = CsvWriter(buffer, delimiter=delimiter)
 
     def lines():
         # A few hundred rows per chunk: one chunk per row spends more time in the response than in the rows.
@@ -106,7 +129,14 @@ class Sheet:
         # Closed by FileResponse once sent; a context manager would close it before that.
         self.file = file or tempfile.TemporaryFile()  # noqa: SIM115
         self.book = xlsxwriter.Workbook(
-            self.file, {"constant_memory": True, "default_date_format": "yyyy-mm-dd"}
+            self.file,
+            # Text stays text: no formulas or links made out of descriptions and names.
+            {
+                "constant_memory": True,
+                "default_date_format": "yyyy-mm-dd",
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
         )
         self.bold = self.book.add_format({"bold": True})
         self.formats = {
@@ -198,7 +228,7 @@ def report_csv_bytes(report):
     """The report's CSV for an e-mail attachment (small: rows, not entries)."""
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(report_header(report))
     for labels, figures, _ in report_lines(report):
         writer.writerow([*labels, *_figures_text(figures, report.show_amounts, ".")])

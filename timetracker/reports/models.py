@@ -45,8 +45,11 @@ class SavedReport(models.Model):
 
 class ShareLinkQuerySet(models.QuerySet):
     def live(self, now=None):
-        """Not revoked and not expired: checked in the query, so an expired link is never served."""
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+        """Not revoked, not expired and owned by someone still active: checked in the query, so such a link is
+        never served (a departed Manager's links must not go on showing the agency's time)."""
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=now or timezone.now(), report__owner__is_active=True
+        )
 
 
 class ShareLink(models.Model):

@@ -11,6 +11,7 @@ from cronsim import CronSim, CronSimError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -153,6 +154,10 @@ def send_run(run_id):
     schedule = run.schedule
     owner = schedule.report.owner
     try:
+        if not owner.has_role:  # a departed owner's schedule sends nothing (their scope is empty anyway)
+            raise ValueError(
+                f"The report's owner, {owner}, is no longer active; give the report a new owner."
+            )
         spec = schedule.report.report_spec
         spec.range = ranges.custom(run.period_start, run.period_end)
         show = schedule.show_amounts and Settings.load().can_see_rates(owner)
@@ -166,7 +171,7 @@ def send_run(run_id):
         run.error = str(error)[:2000]
         run.next_attempt_at = timezone.now() + timedelta(minutes=5 * 2 ** (run.attempts - 1))
         run.save(update_fields=["attempts", "status", "error", "next_attempt_at"])
-        ReportSchedule.objects.filter(pk=schedule.pk).update(failure_count=schedule.failure_count + 1)
+        ReportSchedule.objects.filter(pk=schedule.pk).update(failure_count=F("failure_count") + 1)
         return run.status
     run.attempts += 1
     run.status, run.sent_at, run.error = ReportRun.Status.SENT, timezone.now(), ""
