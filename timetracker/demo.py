@@ -317,7 +317,7 @@ def _entry(user, task, started, worked, rng):
 
 def _running_timer(user, tasks):
     """Bob's timer runs on a task whose bucket has no hard stop, however much history was seeded."""
-    if not TimeEntry.objects.running().filter(user=user).exists():
+    if not TimeEntry.objects.running_of(user).exists():
         timer.start(user=user, task=tasks[0], now=timezone.now() - timedelta(minutes=42))
 
 

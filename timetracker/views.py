@@ -30,7 +30,7 @@ def dashboard(request):
         "task_count": Task.objects.for_user(user).count(),
         # Kept totals (stopped time) plus the few running timers: no count over every entry.
         "entry_count": TaskTotal.objects.for_user(user).aggregate(n=Coalesce(Sum("entries"), 0))["n"]
-        + entries.running().count(),
+        + entries.running_of(None).count(),
         "today": figures.totals(today, mine=True),
         "this_week": figures.totals(week_first, mine=True),
         "recent_entries": entries.select_related("task__client", "user").order_by("-started_at")[:8],

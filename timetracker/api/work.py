@@ -297,8 +297,8 @@ class TimerActionView(ApiGenericView):
     def task_and_entry(self, pk):
         task = get_object_or_404(Task.objects.for_user(self.request.user), pk=pk)
         entry = (
-            TimeEntry.objects.running()
-            .filter(user=self.request.user, task=task)
+            TimeEntry.objects.running_of(self.request.user)
+            .filter(task=task)
             .select_related("task__bucket", "user")
             .first()
         )
@@ -360,7 +360,7 @@ class TaskStopView(TimerActionView):
 def running_for(user):
     return (
         TimeEntry.objects.for_user(user)
-        .running()
+        .running_of(None)
         .select_related("task__client", "task__bucket", "user")
         .order_by("started_at", "pk")
     )

@@ -157,6 +157,14 @@ class TimeEntryQuerySet(OwnTimeQuerySet):
     def running(self):
         return self.filter(ended_at__isnull=True)
 
+    def running_of(self, user):
+        """`user`'s running entries (at most one), or everyone's they may see after `for_user`: picked from the
+        few running entries by id. Given a user and `ended_at IS NULL`, SQLite prefers a (user, ...) index and
+        walks the person's whole history, 40 ms at a million entries on every page's header timer."""
+        running = TimeEntry.objects.filter(ended_at__isnull=True).order_by().values("pk")
+        mine = self if user is None else self.filter(user=user)
+        return mine.filter(pk__in=running)
+
     # Bulk writes skip save(), so they are held to the write path too.
     def update(self, **kwargs):
         _require_write_path()
@@ -306,6 +314,9 @@ class TimeEntry(models.Model):
             models.Index(
                 fields=["task", "started_at"], condition=UNBILLED_BILLABLE, name="entry_unbilled_task"
             ),
+            # Whether a task has a running timer (the client page's recent tasks, task status): the few running
+            # entries, not a walk through the task's history.
+            models.Index(fields=["task"], condition=Q(ended_at__isnull=True), name="entry_running_task"),
         ]
 
     def __str__(self):
@@ -445,8 +456,9 @@ class DayTotal(models.Model):
     objects = KeptTotalsQuerySet.as_manager()
 
     class Meta:
+        # (task, day, user): bucket usage reads a task's days in a range; the write path finds one row.
         constraints = [
-            models.UniqueConstraint(fields=["task", "user", "day"], name="one_total_per_task_user_day")
+            models.UniqueConstraint(fields=["task", "day", "user"], name="one_total_per_task_user_day")
         ]
         indexes = [models.Index(fields=["user", "day"]), models.Index(fields=["day"])]
 

@@ -26,9 +26,10 @@ class TooShort(entries.TooShort):
 
 
 def running_entry(user):
-    return (
-        TimeEntry.objects.running().filter(user=user).select_related("task__client", "task__bucket").first()
-    )
+    # At most one row (a unique index says so), found through that index: without order_by(), as the
+    # default newest-first order lets the database walk every entry by start time looking for it.
+    running = TimeEntry.objects.running_of(user).select_related("task__client", "task__bucket")
+    return next(iter(running[:1]), None)
 
 
 def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
@@ -42,10 +43,10 @@ def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
             # entry and stops it instead of failing on the unique index. Both tasks before any entry.
             entries.lock(users=[user])
             current_task = (
-                TimeEntry.objects.running().filter(user=user).values_list("task", flat=True).first()
+                TimeEntry.objects.running_of(user).order_by().values_list("task", flat=True).first()
             )
             entries.lock(tasks=[task, current_task])
-            current = TimeEntry.objects.running().filter(user=user).first()
+            current = TimeEntry.objects.running_of(user).order_by().first()
             if current:
                 _finish(current, now=now, discard_if_short=True, by=user)
             entry = entries.record(

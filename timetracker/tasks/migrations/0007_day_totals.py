@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['user', 'day'], name='tasks_dayto_user_id_97a275_idx'), models.Index(fields=['day'], name='tasks_dayto_day_65a1a5_idx')],
-                'constraints': [models.UniqueConstraint(fields=('task', 'user', 'day'), name='one_total_per_task_user_day')],
+                'constraints': [models.UniqueConstraint(fields=('task', 'day', 'user'), name='one_total_per_task_user_day')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),

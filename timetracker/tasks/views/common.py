@@ -21,7 +21,7 @@ def get_task(request, pk):
 def get_own_running_entry(request, pk):
     """Timer controls act on the user's own running entry only."""
     return get_object_or_404(
-        TimeEntry.objects.running().filter(user=request.user).select_related("task__client", "task__bucket"),
+        TimeEntry.objects.running_of(request.user).select_related("task__client", "task__bucket"),
         pk=pk,
     )
 
