@@ -86,3 +86,20 @@ def test_staff_keys_may_not_import_and_runs_list(api, bob):
     run = ImportRun.objects.get()
     assert api.get(f"/api/v1/imports/{run.pk}").json()["id"] == run.pk
     assert api.get("/api/v1/imports/999").status_code == 404
+
+
+def test_a_run_taken_by_another_confirmation_meanwhile_is_a_409(api, alice, monkeypatch):
+    from timetracker.imports import pipeline, tasks
+
+    monkeypatch.setattr(tasks, "BACKGROUND_ROWS", 10)
+    body = post_file(api, sample("harvest/sauce_harvest_2018-08_to_10.csv")).json()
+    real = pipeline.refusal
+
+    def taken_meanwhile(run):
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.QUEUED)
+        return real(run)
+
+    monkeypatch.setattr(pipeline, "refusal", taken_meanwhile)
+    response = api.post(f"/api/v1/imports/{body['id']}/confirm", {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == "This import is already under way or finished."

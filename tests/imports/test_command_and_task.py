@@ -83,3 +83,26 @@ def test_a_big_file_is_queued_and_reports_progress(alice, monkeypatch, django_ca
     run.refresh_from_db()
     assert seen == ["queued"]
     assert run.status == "done" and run.rows_done == 102 and TimeEntry.objects.count() == 102
+
+
+def test_a_run_is_queued_once_however_often_it_is_confirmed(
+    alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    from timetracker.imports import pipeline
+
+    monkeypatch.setattr(tasks, "BACKGROUND_ROWS", 10)
+    run = make_run(alice, "harvest", sample("harvest/sauce_harvest_2018-08_to_10.csv"))
+    stale = ImportRun.objects.get(pk=run.pk)  # the same run, loaded by a second confirmation
+    with django_capture_on_commit_callbacks() as queued:
+        tasks.run_import(run)
+        with pytest.raises(pipeline.ImportRefused, match="already under way or finished"):
+            tasks.run_import(stale)
+    assert len(queued) == 1
+    queued[0]()  # the worker
+    assert ImportRun.objects.get(pk=run.pk).status == "done"
+    history = TimeEntry.history.count()
+    refused = pytest.raises(pipeline.ImportRefused, match="already under way or finished")
+    with django_capture_on_commit_callbacks() as queued, refused:
+        tasks.run_import(stale)  # a finished import is never queued again
+    assert queued == [] and ImportRun.objects.get(pk=run.pk).status == "done"
+    assert TimeEntry.objects.count() == 102 and TimeEntry.history.count() == history

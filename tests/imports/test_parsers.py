@@ -142,6 +142,13 @@ def test_kimai_csv_in_german_with_semicolons_and_a_night_shift():
     assert rows[1].end == datetime(2024, 3, 5, 0, 45) and rows[1].rate is None
 
 
+def test_kimai_from_and_to_at_the_same_minute_is_no_time_not_a_day():
+    content = KIMAI_CSV.replace("2024-03-04;09:00;10:30;1:30", "2024-03-04;09:00;09:00;0:00")
+    _, rows = parse(content.encode(), "kimai")
+    assert rows[0].start == rows[0].end == datetime(2024, 3, 4, 9, 0)
+    assert rows[1].end == datetime(2024, 3, 5, 0, 45)  # an earlier To is still the next day
+
+
 def test_kimai_xlsx_is_read_from_its_cells():
     book = openpyxl.Workbook()
     sheet = book.active

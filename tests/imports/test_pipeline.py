@@ -225,3 +225,168 @@ def test_undo_takes_back_time_the_import_marked_as_invoiced_in_the_source(alice)
     assert TimeEntry.objects.get().is_invoiced
     undo.undo(run, by=alice)
     assert not TimeEntry.objects.exists()
+
+
+# --- review fixes -----------------------------------------------------------------------------------------------
+
+ID_COLUMNS = {
+    "id": "ID",
+    "start": "Start",
+    "end": "End",
+    "person": "Person",
+    "client": "Client",
+    "description": "Description",
+}
+
+
+def generic_file(*lines):
+    return ("ID,Start,End,Person,Client,Description\n" + "\n".join(lines) + "\n").encode()
+
+
+def test_ids_from_another_file_never_overwrite_other_peoples_entries(alice, bob):
+    first = generic_file(
+        "1,2026-03-02 09:00,2026-03-02 10:00,Ann,Acme,Design",
+        "2,2026-03-02 10:00,2026-03-02 11:00,Ann,Acme,Build",
+    )
+    import_file(alice, "generic", first, time_zone="UTC", mapping=ID_COLUMNS)
+    before = set(TimeEntry.objects.values_list("pk", "user", "task", "description", "started_at", "ended_at"))
+    # Another tool's export, numbered 1..N as well: Bo's time (Bo is Bob here), and time for another client.
+    other = generic_file(
+        "1,2026-03-02 09:00,2026-03-02 10:00,Bo,Acme,Bo's notes",
+        "2,2026-04-01 13:00,2026-04-01 15:00,Ann,Other Co,Another client",
+    )
+    run = make_run(alice, "generic", other, time_zone="UTC", mapping=ID_COLUMNS, people={"bo": str(bob.pk)})
+    assert (run.count("changed"), run.count("conflicts"), run.count("new")) == (0, 2, 0)
+    conflicts = run.preview["conflicts"]
+    assert [c["fields"][0] for c in conflicts] == ["user", "task"]
+    assert {c["reason"] for c in conflicts} == {pipeline.OTHER_ENTRY}
+    pipeline.commit(run)
+    assert run.status == ImportRun.Status.DONE
+    assert (
+        set(TimeEntry.objects.values_list("pk", "user", "task", "description", "started_at", "ended_at"))
+        == before
+    )
+
+
+def test_a_later_export_moves_an_entry_whose_start_changed(alice):
+    first = import_file(
+        alice,
+        "generic",
+        generic_file("7,2026-03-02 09:00,2026-03-02 10:00,Ann,Acme,Design"),
+        time_zone="UTC",
+        mapping=ID_COLUMNS,
+    )
+    later = make_run(
+        alice,
+        "generic",
+        generic_file("7,2026-03-02 09:15:30,2026-03-02 10:00,Ann,Acme,Design"),
+        time_zone="UTC",
+        mapping=ID_COLUMNS,
+    )
+    assert (later.count("changed"), later.count("unchanged")) == (1, 0)
+    pipeline.commit(later)
+    entry = TimeEntry.objects.get()
+    assert entry.started_at == datetime(2026, 3, 2, 9, 15, tzinfo=UTC)  # floored to the minute
+    assert entry.duration_seconds == 45 * 60
+    assert TaskTotal.objects.totals() == TimeEntry.objects.totals()
+    undo.undo(later, by=alice)
+    entry.refresh_from_db()
+    assert (entry.started_at, entry.duration_seconds) == (datetime(2026, 3, 2, 9, 0, tzinfo=UTC), 3600)
+    assert first.status == ImportRun.Status.DONE
+
+
+def test_a_re_import_read_in_another_time_zone_finds_the_same_entries(alice):
+    content = sample("toggl/timba_toggl.csv")
+    import_file(alice, "toggl", content, time_zone="Europe/Amsterdam")
+    stored = set(TimeEntry.objects.values_list("pk", "started_at", "ended_at", "description"))
+    again = import_file(alice, "toggl", content, time_zone="America/New_York")
+    assert again.status == ImportRun.Status.DONE, again.message
+    counts = again.counts
+    assert (counts["new"], counts["unchanged"], counts["changed"], counts["missing"]) == (0, 11, 0, 0)
+    assert set(TimeEntry.objects.values_list("pk", "started_at", "ended_at", "description")) == stored
+
+
+def test_a_file_whose_times_carry_an_offset_keeps_ids_by_the_moment():
+    from datetime import timedelta, timezone
+
+    from timetracker.imports import rows
+    from timetracker.imports.parsers.base import Row
+
+    plus_two = datetime(2026, 3, 2, 11, 0, tzinfo=timezone(timedelta(hours=2)))
+    in_utc = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    ids = {
+        rows.external_id("solidtime", Row(2, person="Ann", start=moment, seconds=60), moment, {})
+        for moment in (plus_two, in_utc)
+    }
+    assert len(ids) == 1
+    naive = Row(2, person="Ann", start=datetime(2026, 3, 2, 9, 0), seconds=60)
+    # A naive start hashes the file's own wall clock, whatever moment the chosen time zone made of it.
+    read_in_utc, read_in_paris = in_utc, datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert rows.external_id("toggl", naive, read_in_utc, {}) == rows.external_id(
+        "toggl", naive, read_in_paris, {}
+    )
+
+
+KIMAI = (
+    "Date,From,To,Duration,User,E-mail,Customer,Project,Activity,Description,Billable\n"
+    "2024-03-04,09:00,09:00,0:00,anna,anna@x.test,Acme,Web,Dev,Nothing,1\n"
+    "2024-03-04,10:00,11:00,1:00,anna,anna@x.test,Acme,Web,Dev,Work,1\n"
+)
+
+
+def test_a_kimai_row_from_and_to_the_same_minute_is_skipped_not_a_whole_day(alice):
+    run = make_run(alice, "kimai", KIMAI.encode(), time_zone="UTC")
+    assert (run.count("new"), run.count("skipped"), run.count("errors")) == (1, 1, 0)
+    assert run.preview["skipped"] == [
+        {"row": 2, "message": "Less than one minute of work once start and end are whole minutes."}
+    ]
+    pipeline.commit(run)
+    assert list(TimeEntry.objects.values_list("description", "duration_seconds")) == [("Work", 3600)]
+
+
+def test_time_invoiced_upstream_since_the_first_import_is_marked_billed_elsewhere(alice):
+    invoiced = sample("clockify/clockify_time_entries_import_test_2.csv")
+    not_yet = invoiced.replace(b'"Yes","Yes","Invoice100"', b'"Yes","No",""')
+    assert not_yet != invoiced
+    first = import_file(alice, "clockify", not_yet)
+    assert TimeEntry.objects.get().billed_elsewhere == ""
+
+    later = import_file(alice, "clockify", invoiced)
+    assert (later.count("changed"), later.count("unchanged")) == (1, 0)
+    entry = TimeEntry.objects.get()
+    assert entry.billed_elsewhere == "Clockify Invoice100"
+    assert TaskTotal.objects.totals() == TimeEntry.objects.totals()
+    link = ImportedEntry.objects.get(run=later)
+    assert (link.action, link.before) == ("changed", {"billed_elsewhere": "Clockify Invoice100"})
+    # Once marked, it is not marked again.
+    assert import_file(alice, "clockify", invoiced).count("unchanged") == 1
+
+    # Undo takes back the mark, and then the import that created it.
+    undo.undo(later, by=alice)
+    entry.refresh_from_db()
+    assert entry.billed_elsewhere == ""
+    undo.undo(first, by=alice)
+    assert not TimeEntry.objects.exists()
+
+
+def test_invoiced_upstream_but_on_an_invoice_here_is_left_alone(alice):
+    invoiced = sample("clockify/clockify_time_entries_import_test_2.csv")
+    import_file(alice, "clockify", invoiced.replace(b'"Yes","Yes","Invoice100"', b'"Yes","No",""'))
+    entries.set_billing([TimeEntry.objects.get()], billed_elsewhere="Our INV-1", by=alice)
+    later = import_file(alice, "clockify", invoiced)
+    assert later.count("unchanged") == 1
+    assert TimeEntry.objects.get().billed_elsewhere == "Our INV-1"
+
+
+def test_a_second_undo_of_the_same_run_is_refused(alice):
+    run = import_file(alice, "harvest", sample("harvest/sauce_harvest_2018-08.csv"))
+    later = import_file(alice, "harvest", sample("harvest/sauce_harvest_2018-08_to_10.csv"))
+    stale = ImportRun.objects.get(pk=later.pk)  # a second click, from a page loaded before the first undo
+    undo.undo(later, by=alice)
+    undone_at = ImportRun.objects.get(pk=later.pk).undone_at
+    history = TimeEntry.history.count()
+    with pytest.raises(pipeline.ImportRefused, match="Only a finished import can be undone"):
+        undo.undo(stale, by=alice)
+    assert ImportRun.objects.get(pk=later.pk).undone_at == undone_at
+    assert TimeEntry.history.count() == history
+    assert run.status == ImportRun.Status.DONE

@@ -3,9 +3,9 @@
 import pytest
 
 from tests.concurrency import run_together
-from tests.imports.conftest import make_run, sample
+from tests.imports.conftest import import_file, make_run, sample
 from timetracker.clients.models import Client
-from timetracker.imports import pipeline
+from timetracker.imports import pipeline, undo
 from timetracker.imports.models import ImportRun
 from timetracker.tasks.models import TimeEntry
 
@@ -33,3 +33,15 @@ def test_a_run_confirmed_twice_at_once_is_committed_once(alice):
     kinds = sorted(type(result).__name__ for result in results)
     assert kinds == ["ImportRefused", "ImportRun"]
     assert TimeEntry.objects.count() == 11
+
+
+def test_a_run_undone_twice_at_once_is_undone_once(alice):
+    import_file(alice, "harvest", sample("harvest/sauce_harvest_2018-08.csv"))
+    later = import_file(alice, "harvest", sample("harvest/sauce_harvest_2018-08_to_10.csv"))
+    history = TimeEntry.history.count()
+    results = run_together(2, lambda i: undo.undo(ImportRun.objects.get(pk=later.pk), by=alice))
+    kinds = sorted(type(result).__name__ for result in results)
+    assert kinds == ["ImportRefused", "ImportRun"]
+    assert TimeEntry.objects.count() == 18
+    # 85 entries deleted and 2 restored, each with one history row: nothing undone twice.
+    assert TimeEntry.history.count() == history + 85 + 2

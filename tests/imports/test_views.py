@@ -146,3 +146,48 @@ def test_the_pages_take_the_same_queries_for_many_runs(alice_client, alice, djan
     run = ImportRun.objects.first()
     with django_assert_max_num_queries(20):
         alice_client.get(reverse("imports:detail", args=[run.pk]))
+
+
+def test_the_column_mapping_never_guesses_the_id_column():
+    from timetracker.imports.forms import MappingForm
+
+    form = MappingForm(header=["ID", "Date", "Duration", "Description"])
+    assert form["date"].initial == "Date" and form["description"].initial == "Description"
+    assert form["id"].initial in (None, "")
+
+
+def test_a_run_taken_by_another_confirmation_meanwhile_is_not_started_again(
+    alice_client, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    from timetracker.imports import pipeline, tasks
+
+    monkeypatch.setattr(tasks, "BACKGROUND_ROWS", 10)
+    run = make_run(alice, "harvest", sample("harvest/sauce_harvest_2018-08_to_10.csv"))
+    real = pipeline.refusal
+
+    def taken_meanwhile(run):
+        # Another tab confirmed it between this request's look at the run and its start.
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.QUEUED)
+        return real(run)
+
+    monkeypatch.setattr(pipeline, "refusal", taken_meanwhile)
+    data = {"on_error": "refuse", "action": "import"}
+    data.update({f"person_{i}": person["choice"] for i, person in enumerate(run.preview["people"])})
+    with django_capture_on_commit_callbacks() as queued:
+        response = alice_client.post(reverse("imports:confirm", args=[run.pk]), data, follow=True)
+    page = response.content.decode()
+    assert f"Import #{run.pk} was not started again: This import is already under way or finished." in page
+    assert "Nothing was imported" not in page
+    assert queued == [] and ImportRun.objects.get(pk=run.pk).status == "queued"
+
+
+def test_the_preview_says_why_a_conflict_is_left_alone(alice_client, alice):
+    from tests.imports.test_pipeline import ID_COLUMNS, generic_file
+
+    first = generic_file("1,2026-03-02 09:00,2026-03-02 10:00,Ann,Acme,Design")
+    import_file(alice, "generic", first, time_zone="UTC", mapping=ID_COLUMNS)
+    other = generic_file("1,2026-03-02 09:00,2026-03-02 10:00,Ann,Other Co,Someone else's")
+    run = make_run(alice, "generic", other, time_zone="UTC", mapping=ID_COLUMNS)
+    page = alice_client.get(reverse("imports:detail", args=[run.pk])).content.decode()
+    assert "1 conflict, left alone" in page
+    assert "Its id belongs to an entry of another task or person" in page

@@ -52,6 +52,10 @@ class MappingForm(forms.Form):
         choices = [("", "(not in the file)"), *((name, name) for name in header)]
         for name, label in generic.FIELDS.items():
             self.fields[name] = forms.ChoiceField(label=label, choices=choices, required=False)
+            if name == "id":
+                # Never guessed: a column merely called "ID" (a row number, another tool's ids) would match
+                # this file's rows to entries of another file. Choosing it is a deliberate act.
+                continue
             guess = next((column for column in header if column.casefold() == name), "")
             self.fields[name].initial = guess
 

@@ -57,6 +57,12 @@ class Outcome:
     seen: dict = field(default_factory=dict)  # external id -> row number, for the missing ones
     rows: int = 0
 
+    def conflict(self, number, fields, entry, reason):
+        """A row that matches an entry it may not change: reported, left as it is."""
+        self.counts["conflicts"] += 1
+        if len(self.conflicts) < KEEP:
+            self.conflicts.append({"row": number, "fields": fields, "entry": entry, "reason": reason})
+
     def problem(self, kind, number, message):
         self.counts["errors" if kind == "errors" else kind] += 1
         bucket = self.errors if kind == "errors" else self.skipped
@@ -115,7 +121,7 @@ def walk(run, directory, outcome, progress=None):
             continue
         try:
             start, end = rows.span(item, clock, stack)
-            if end <= start:
+            if end < start:  # an equal end is less than a minute of work: skipped below, not an error
                 raise ValueError(f"It ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M}).")
             # The write path's own check, asked only of rows a quick look finds doubtful (it is the slow part
             # of a big file's check); record_many checks every row again anyway.
@@ -159,26 +165,41 @@ def _chunks(items, size):
 COMPARED = (
     "pk",
     "external_id",
+    "task_id",
+    "user_id",
     "description",
     "billable",
+    "started_at",
     "ended_at",
     "hourly_rate",
     "invoice_line",
     "billed_elsewhere",
 )
+INVOICED_HERE = "Invoiced here, so left as it is."
+OTHER_ENTRY = "Its id belongs to an entry of another task or person (another file's id?), so that entry is left as it is."
 
 
-def _differences(row, end, entry):
-    """The fields a later export changed on an entry already imported (the identifying ones cannot differ)."""
+def _differences(row, start, end, entry):
+    """The fields a later export changed on an entry already imported (the identifying ones cannot differ).
+    `billed_elsewhere` is the reference to mark unbilled time with that the source now says is invoiced."""
     changed = {}
     if row.description != entry["description"]:
         changed["description"] = row.description
     if row.billable is not None and row.billable != entry["billable"]:
         changed["billable"] = row.billable
-    if row.start is not None and entries.floor_minute(end) != entry["ended_at"]:
-        changed["ended_at"] = end
+    if row.start is not None:
+        began = entries.floor_minute(start)
+        if row.source_id and began != entry["started_at"]:
+            # Only a row with its own id can move: without one, the start is part of its id.
+            changed["started_at"] = start
+        # A row without its own id whose start does not line up with the entry's (read in another time zone,
+        # or the start was edited here) has no end to compare: the file's end would not fit the entry's start.
+        if (row.source_id or began == entry["started_at"]) and entries.floor_minute(end) != entry["ended_at"]:
+            changed["ended_at"] = end
     if row.rate is not None and row.rate != entry["hourly_rate"]:
         changed["hourly_rate"] = row.rate
+    if row.invoiced and entry["invoice_line"] is None and not entry["billed_elsewhere"]:
+        changed["billed_elsewhere"] = row.invoiced[:100]
     return changed
 
 
@@ -199,22 +220,23 @@ def check(run, *, progress=None):
     for chunk in _chunks(walk(run, directory, outcome, progress), CHUNK):
         found = imported([c[3] for c in chunk]).values(*COMPARED)
         existing = {entry["external_id"]: entry for entry in found}
-        for row, start, end, ident, _targets in chunk:
+        for row, start, end, ident, (task, user) in chunk:
             first, last = min(first or start, start), max(last or start, start)
             entry = existing.get(ident)
             if entry is None:
                 outcome.counts["new"] += 1
                 outcome.new_ids.add(ident)
                 continue
-            changed = _differences(row, end, entry)
-            if not changed:
+            changed = _differences(row, start, end, entry)
+            if (directory.pk(task), directory.pk(user)) != (entry["task_id"], entry["user_id"]):
+                # Not the entry this row made: the same id from another file or tool. Never overwritten.
+                moved = ["task"] * (directory.pk(task) != entry["task_id"])
+                moved += ["user"] * (directory.pk(user) != entry["user_id"])
+                outcome.conflict(row.number, moved + sorted(changed), entry["pk"], OTHER_ENTRY)
+            elif not changed:
                 outcome.counts["unchanged"] += 1
             elif entry["invoice_line"] or entry["billed_elsewhere"]:
-                outcome.counts["conflicts"] += 1
-                if len(outcome.conflicts) < KEEP:
-                    outcome.conflicts.append(
-                        {"row": row.number, "fields": sorted(changed), "entry": entry["pk"]}
-                    )
+                outcome.conflict(row.number, sorted(changed), entry["pk"], INVOICED_HERE)
             else:
                 outcome.counts["changed"] += 1
                 outcome.changes.append((entry["pk"], row.number, ident, changed))
@@ -352,22 +374,31 @@ def _write(run, outcome, directory):
         entries=changed_entries,
     )
     directory.create()
-    links = []
+    links, invoiced = [], {}
     reason = f"Import #{run.pk} ({run.file_name})"
     for pk, number, ident, fields in outcome.changes:
+        fields = dict(fields)
+        reference = fields.pop("billed_elsewhere", "")
         entry = TimeEntry.objects.get(pk=pk)
         before = {name: _json(getattr(entry, name)) for name in fields}
         try:
-            entries.change(entry, by=by, reason=reason, **fields)
+            if entry.is_invoiced:  # since the check
+                raise entries.Locked("This entry is invoiced, so it can no longer be changed.")
+            if fields:
+                entries.change(entry, by=by, reason=reason, **fields)
         except entries.Locked:
             outcome.counts["changed"] -= 1
             outcome.counts["conflicts"] += 1
             continue
+        if reference:
+            # Marked below with the new entries; `before` keeps what the import marked, which undo takes back.
+            invoiced.setdefault(reference, []).append(ident)
+            before["billed_elsewhere"] = reference
         links.append(
             ImportedEntry(run=run, external_id=ident, row_number=number, action="changed", before=before)
         )
     tasks, users = _objects(directory)
-    created, invoiced = [], {}
+    created = []
 
     def new_entries():
         for row, start, end, ident, (task, user) in walk(run, directory, Outcome()):
@@ -416,7 +447,8 @@ def _billed_elsewhere(invoiced, by):
     for reference, idents in invoiced.items():
         for chunk in _chunks(idents, 2000):
             ids = lock_entries(imported(chunk), by=by)
-            entries.set_billing(list(TimeEntry.objects.filter(pk__in=ids)), billed_elsewhere=reference, by=by)
+            unbilled = TimeEntry.objects.filter(pk__in=ids).unbilled()  # never another invoice's time
+            entries.set_billing(list(unbilled), billed_elsewhere=reference, by=by)
 
 
 def _objects(directory):

@@ -58,7 +58,14 @@ def external_id(fmt, row, start, occurrences):
         if len(ident) <= 100:
             return ident
         return f"{family}:h{hashlib.sha1(row.source_id.encode()).hexdigest()}"
-    when = f"{row.day.isoformat()}+{row.seconds}" if row.start is None else start.astimezone(UTC).isoformat()
+    if row.start is None:
+        when = f"{row.day.isoformat()}+{row.seconds}"
+    elif row.start.tzinfo is None:
+        # The wall-clock time as the file writes it: the same whichever time zone the file is read in, so a
+        # re-import by someone in another zone finds the entries instead of duplicating them.
+        when = row.start.isoformat()
+    else:
+        when = start.astimezone(UTC).isoformat()  # a moment the file pins down itself
     fields = (mapping.person_key(row), norm(row.client), norm(row.project), norm(row.task), when)
     occurrences[fields] = occurrences.get(fields, 0) + 1
     digest = hashlib.sha1("\x1f".join((*fields, str(occurrences[fields]))).encode()).hexdigest()

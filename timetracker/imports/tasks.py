@@ -25,9 +25,15 @@ def commit_run(run_id):
 
 
 def run_import(run):
-    """Commit now when the file is small, else queue it; either way the run's page shows the outcome."""
+    """Commit now when the file is small, else queue it; either way the run's page shows the outcome. A run
+    that is no longer waiting for confirmation is refused (pipeline.ImportRefused)."""
     if run.rows_total < BACKGROUND_ROWS:
         return pipeline.commit(run)
-    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.QUEUED, rows_done=0)
+    # Claimed by one atomic update, as commit() claims it: a second confirmation (a double click, a stale page,
+    # the API) finds it taken instead of queueing the file again, or queueing a finished import anew.
+    waiting = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEW)
+    if not waiting.update(status=ImportRun.Status.QUEUED, rows_done=0):
+        raise pipeline.ImportRefused("This import is already under way or finished.")
+    run.status, run.rows_done = ImportRun.Status.QUEUED, 0
     transaction.on_commit(lambda: commit_run.enqueue(run.pk))
     return run

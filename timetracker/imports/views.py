@@ -125,7 +125,9 @@ def import_confirm(request, pk):
     try:
         tasks.run_import(run)
     except pipeline.ImportRefused as refused:
-        messages.error(request, str(refused))
+        # Confirmed twice (a double click, another tab): the other confirmation's outcome is on the page.
+        messages.error(request, f"Import #{run.pk} was not started again: {refused}")
+        return redirect("imports:detail", run.pk)
     run.refresh_from_db()
     if run.status == ImportRun.Status.DONE:
         messages.success(request, _done_message(run))

@@ -103,8 +103,10 @@ def _rows(c, lines):
                 yield Row(number, skip="The timer was still running when the file was exported.")
                 continue
             ended = datetime.combine(on, _clock(text(end), "To"))
-            if ended <= began:
-                ended += timedelta(days=1)  # Kimai writes no end date: an earlier end is the next day
+            if ended < began:
+                # Kimai writes no end date: an earlier end is the next day (an equal one is no time at all,
+                # skipped as less than a minute, not a whole day)
+                ended += timedelta(days=1)
             is_billable = parse_bool(str(text(billable)), "Billable") if billable is not None else None
             yield Row(
                 number,
