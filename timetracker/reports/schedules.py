@@ -120,8 +120,8 @@ def _message(run, report):
             report=saved,
             by=schedule.created_by,
             days=90,
+            # People's names stay off, as on every new share link: the e-mail may leave the agency.
             show_amounts=report.show_amounts,
-            show_users=True,
             pinned_range=ranges.custom(run.period_start, run.period_end),
         )
         ctx["link"] = settings.SITE_URL.rstrip("/") + reverse("reports:shared", args=[token])
