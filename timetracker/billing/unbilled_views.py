@@ -23,7 +23,7 @@ from timetracker.billing.invoice_views import _require_manager
 from timetracker.billing.models import Settings
 from timetracker.lib.dates import local_midnight
 from timetracker.lib.money import format_money
-from timetracker.tasks.models import TaskTotal, TimeEntry
+from timetracker.tasks.models import Task, TaskTotal, TimeEntry
 
 FILTER_NAMES = ("client", "project", "start", "end")
 
@@ -115,24 +115,32 @@ def _kept_unbilled_rows(data):
         kept = kept.filter(task__client=data["client"])
     if data.get("project"):
         kept = kept.filter(task__project=data["project"])
-    # The first and last unbilled start of each kept row: one probe at each end of the partial index of
-    # unbilled entries (entry_unbilled_task), whatever invoiced history lies before them.
-    unbilled = TimeEntry.objects.unbilled_billable().filter(task=OuterRef("task"), user=OuterRef("user"))
-    kept = kept.annotate(
-        first=Subquery(unbilled.order_by("started_at").values("started_at")[:1]),
-        last=Subquery(unbilled.order_by("-started_at").values("started_at")[:1]),
-    ).values(
-        "task__client",
-        "task__client__name",
-        "unbilled_entries",
-        "unbilled_seconds",
-        "unbilled_amount",
-        "unbilled_unrated",
-        "first",
-        "last",
+    kept = list(
+        kept.values(
+            "task",
+            "task__client",
+            "task__client__name",
+            "unbilled_entries",
+            "unbilled_seconds",
+            "unbilled_amount",
+            "unbilled_unrated",
+        )
     )
+    # The first and last unbilled start of each task: one probe at each end of the partial index of unbilled
+    # entries (entry_unbilled_task), whatever invoiced history lies before them.
+    unbilled = TimeEntry.objects.unbilled_billable().filter(task=OuterRef("pk")).order_by()
+    bounds = {
+        task["pk"]: task
+        for task in Task.objects.filter(pk__in={row["task"] for row in kept})
+        .annotate(
+            first=Subquery(unbilled.order_by("started_at").values("started_at")[:1]),
+            last=Subquery(unbilled.order_by("-started_at").values("started_at")[:1]),
+        )
+        .values("pk", "first", "last")
+    }
     clients = {}
     for row in kept:  # a few rows per task and person, not per entry
+        first, last = bounds[row["task"]]["first"], bounds[row["task"]]["last"]
         client = clients.setdefault(
             row["task__client"],
             {
@@ -142,15 +150,15 @@ def _kept_unbilled_rows(data):
                 "seconds": 0,
                 "amount": Decimal("0"),
                 "unrated": 0,
-                "first": row["first"],
-                "last": row["last"],
+                "first": first,
+                "last": last,
             },
         )
         client["entry_count"] += row["unbilled_entries"]
         client["seconds"] += row["unbilled_seconds"]
         client["amount"] += row["unbilled_amount"]
         client["unrated"] += row["unbilled_unrated"]
-        client["first"], client["last"] = min(client["first"], row["first"]), max(client["last"], row["last"])
+        client["first"], client["last"] = min(client["first"], first), max(client["last"], last)
     return sorted(clients.values(), key=lambda client: (client["client_name"], client["client_id"]))
 
 
