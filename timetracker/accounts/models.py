@@ -68,6 +68,12 @@ class User(AbstractUser):
         return None
 
 
+def visible_users(user):
+    """The people whose time `user` may see (TimeEntry.objects.for_user): everyone for Managers and Admins,
+    else themselves. The reports' filters and the API's user_id read it."""
+    return User.objects.all() if user.sees_everyone else User.objects.filter(pk=user.pk)
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from timetracker.accounts.models import User
+from timetracker.accounts.models import visible_users
 from timetracker.api.errors import BadFilter
 from timetracker.billing.models import Settings
 from timetracker.clients.models import Client, Project
@@ -95,11 +95,6 @@ def _value(params, name):
     if len(values) > 1:
         raise BadFilter(f"{name} and its alias were both given, with different values.")
     return values.pop() if values else None
-
-
-def visible_users(user):
-    """The users whose time `user` may see (TimeEntry.objects.for_user): everyone for Managers, else themselves."""
-    return User.objects.all() if user.sees_everyone else User.objects.filter(pk=user.pk)
 
 
 def scoped_id(params, name, label, visible):

@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 
-from timetracker.api.entry_filters import visible_users
+from timetracker.accounts.models import visible_users
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project, Site
 from timetracker.tasks.filters import LogFilter
