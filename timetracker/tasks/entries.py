@@ -92,10 +92,6 @@ def check_span(started_at, ended_at, paused_seconds=0, *, field="ended_at"):
         except ValueError as error:
             raise EntryError(str(error), name if field == "ended_at" else field) from None
     worked = dates.elapsed_seconds(floor_minute(started_at), floor_minute(ended_at)) - paused_seconds
-    return _check_worked(worked, paused_seconds, field)
-
-
-def _check_worked(worked, paused_seconds, field="ended_at"):
     if worked < ONE_MINUTE:
         if paused_seconds:
             raise TooShort(
@@ -463,10 +459,7 @@ def record_many(entries, *, batch_size=20000):
                 policies[client_id] = agency.for_client(task.client).rounding_policy()
             started, ended = floor_minute(item.started_at), floor_minute(item.ended_at)
             paused = item.paused_seconds or 0
-            # check_span's checks, on the moments floored once (a million entries feel every call).
-            if not dates.FIRST_YEAR <= item.started_at.year <= item.ended_at.year <= dates.LAST_YEAR:
-                check_span(item.started_at, item.ended_at, paused)  # raises with check_span's message
-            duration = _check_worked(int((ended - started).total_seconds()) - paused, paused)
+            duration = check_span(item.started_at, item.ended_at, paused)
             billable = task.billable if item.billable is None else item.billable
             rate, rate_source = _bulk_rate(item, task, user, agency, rates)
             rounded = policies[client_id].apply(duration)
