@@ -11,7 +11,7 @@ from timetracker.buckets.models import Bucket, BucketAlert
 from timetracker.buckets.usage import usage_many
 from timetracker.clients.models import Client
 from timetracker.lib.charts import bars
-from timetracker.lib.dates import agency_zone, day_bounds, localdate, week_first_day
+from timetracker.lib.dates import day_bounds, is_agency_zone, localdate, week_first_day
 from timetracker.lib.durations import format_duration
 from timetracker.tasks.models import DayTotal, Task, TaskTotal, TimeEntry
 
@@ -84,7 +84,7 @@ class PeriodFigures:
 
     def __init__(self, user, today):
         self.user, self.today = user, today
-        self.kept = timezone.get_current_timezone_name() == agency_zone().key
+        self.kept = is_agency_zone()
 
     def _rows(self, first, mine):
         if self.kept:

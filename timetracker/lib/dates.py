@@ -171,6 +171,12 @@ def agency_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def is_agency_zone(tz: ZoneInfo | str | None = None) -> bool:
+    """Whether days in `tz` (default: the active zone) are the agency's days, the ones the kept day totals
+    (tasks.DayTotal) are filed on: only then can a viewer's day figures come from them."""
+    return zone(tz).key == agency_zone().key
+
+
 def agency_day(moment: datetime) -> date:
     """The agency's date of a moment: the day that files a time entry in a bucket period and a day total."""
     return _aware(moment, "moment").astimezone(agency_zone()).date()

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from timetracker.billing.models import Settings
 from timetracker.clients.models import Site
-from timetracker.lib.dates import agency_zone, zone
+from timetracker.lib.dates import is_agency_zone, zone
 from timetracker.reports import ranges
 from timetracker.reports.filters import NAMES as FILTER_NAMES
 from timetracker.reports.filters import ReportFilter
@@ -332,11 +332,7 @@ KEPT_FILTERS = {"client", "project", "task", "site", "bucket", "user"}
 def reads_kept_totals(spec, tz):
     """Whether the kept day totals (tasks.DayTotal) give the same figures as the entries: they are filed by
     the agency's days, so only for a viewer whose days those are."""
-    return (
-        tz.key == agency_zone().key
-        and "billable" not in spec.dimensions
-        and set(spec.filters) <= KEPT_FILTERS
-    )
+    return is_agency_zone(tz) and "billable" not in spec.dimensions and set(spec.filters) <= KEPT_FILTERS
 
 
 def source(report):
