@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "timetracker.billing",
     "timetracker.imports",
     "timetracker.reports",
+    "timetracker.integrations",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,10 @@ MAILERS = {
     },
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "timetracker@localhost")
+
+# Fernet keys for the sync connections' credentials (integrations/secrets.py): the first encrypts, all decrypt.
+# Empty: a key derived from SECRET_KEY.
+CREDENTIALS_KEY = os.environ.get("CREDENTIALS_KEY", "")
 
 TASKS = {
     "default": {
