@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("timetracker.clients.urls")),
     path("", include("timetracker.accounts.urls")),
     path("", include("timetracker.reports.urls")),
+    path("", include("timetracker.integrations.urls")),
 ]
 
 # Under /api/ these answer in the API's JSON error shape; elsewhere they are Django's pages.

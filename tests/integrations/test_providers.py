@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,8 +27,9 @@ def test_toggl_own_entries_skip_running_and_leave_out_deleted(connect, fake_slee
         ]
     )
     connection = connect("toggl", fake)
-    rows, requests = sync.fetch(connection, WINDOW, sleep=fake_sleep)
-    assert requests == 1
+    tally = SimpleNamespace(requests=0)
+    rows = sync.fetch(connection, WINDOW, sleep=fake_sleep, tally=tally)
+    assert tally.requests == 1
     assert [r.source_id for r in rows] == ["1", "3", "5"]
     first, running, untitled = rows
     assert (first.person, first.client, first.project) == ("Marco", "AGL", "AGL Social Media")
@@ -43,9 +45,10 @@ def test_toggl_workspace_reads_every_page_of_the_detailed_report(connect, monkey
     monkeypatch.setattr("timetracker.integrations.providers.toggl.PAGE", 2)
     fake = Toggl(entries=[Toggl.entry(n, NOV + timedelta(hours=n), 900) for n in range(1, 6)])
     connection = connect("toggl", fake, workspace=str(Toggl.workspace))
-    rows, requests = sync.fetch(connection, WINDOW, sleep=fake_sleep)
+    tally = SimpleNamespace(requests=0)
+    rows = sync.fetch(connection, WINDOW, sleep=fake_sleep, tally=tally)
     assert [r.source_id for r in rows] == ["1", "2", "3", "4", "5"]  # three pages
-    assert requests == 2 + 3  # projects, clients, then the pages
+    assert tally.requests == 2 + 3  # projects, clients, then the pages
     assert rows[0].client == "AGL" and rows[0].rate == Decimal("75")
 
 
@@ -71,7 +74,7 @@ def test_clockify_reads_every_member_and_every_page(connect, monkeypatch, fake_s
         ],
     )
     connection = connect("clockify", fake, workspace=Clockify.workspace)
-    rows, _ = sync.fetch(connection, WINDOW, sleep=fake_sleep)
+    rows = sync.fetch(connection, WINDOW, sleep=fake_sleep)
     assert len(rows) == 7
     assert {r.email for r in rows} == {"zoe@example.com", "max@example.com"}
     done = [r for r in rows if not r.skip]
@@ -87,8 +90,9 @@ def test_harvest_follows_next_links_and_marks_billed_time(connect, monkeypatch, 
     entries[2].update(is_running=True, timer_started_at="2026-11-04T09:00:00Z")
     fake = Harvest(entries=entries)
     connection = connect("harvest", fake, account=Harvest.account, email="ops@agency.example")
-    rows, requests = sync.fetch(connection, WINDOW, sleep=fake_sleep)
-    assert requests == 2 and len(rows) == 2001
+    tally = SimpleNamespace(requests=0)
+    rows = sync.fetch(connection, WINDOW, sleep=fake_sleep, tally=tally)
+    assert tally.requests == 2 and len(rows) == 2001
     clocked, billed, running = rows[:3]
     assert clocked.start == datetime(2026, 11, 2, 15, 0) and clocked.seconds == 5400 and clocked.day is None
     assert rows[3].day == date(2026, 11, 5) and rows[3].start is None
@@ -109,8 +113,9 @@ def test_tempo_pages_by_offset_and_reads_naive_times_as_local(connect, monkeypat
         entries=[Tempo.entry(12345 + n, date(2026, 11, 10), f"{n + 8:02d}:00:00", 3600) for n in range(3)]
     )
     connection = connect("tempo", fake)
-    rows, requests = sync.fetch(connection, WINDOW, sleep=fake_sleep)
-    assert requests == 2 and [r.source_id for r in rows] == ["12345", "12346", "12347"]
+    tally = SimpleNamespace(requests=0)
+    rows = sync.fetch(connection, WINDOW, sleep=fake_sleep, tally=tally)
+    assert tally.requests == 2 and [r.source_id for r in rows] == ["12345", "12346", "12347"]
     assert rows[0].start == datetime(2026, 11, 10, 8, 0) and rows[0].start.tzinfo is None
     assert (rows[0].person, rows[0].task, rows[0].seconds) == ("abc123", "Issue 10001", 3600)
     assert "from=2026-11-01" in fake.requests[0] and "to=2026-11-30" in fake.requests[0]
@@ -126,12 +131,12 @@ def test_clickup_reads_numbers_and_strings_and_asks_for_members(connect, fake_sl
         ]
     )
     own = connect("clickup", fake, workspace=ClickUp.team)
-    rows, _ = sync.fetch(own, WINDOW, sleep=fake_sleep)
+    rows = sync.fetch(own, WINDOW, sleep=fake_sleep)
     assert [r.source_id for r in rows] == ["1963465985517105840", "2", "4"]
     assert rows[1].end - rows[1].start == timedelta(seconds=600) and rows[2].skip
     assert (rows[0].client, rows[0].project, rows[0].task) == ("Nordlicht GmbH", "Website", "Homepage copy")
     own.account = "1, 7"
-    rows, _ = sync.fetch(own, WINDOW, sleep=fake_sleep)
+    rows = sync.fetch(own, WINDOW, sleep=fake_sleep)
     assert len(rows) == 4 and "assignee=1%2C7" in fake.requests[-1]
     # The window's bounds in milliseconds, midnight to midnight in the connection's zone.
     amsterdam = datetime(2026, 11, 1, tzinfo=ZoneInfo("Europe/Amsterdam"))

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from timetracker.integrations import secrets
+from timetracker.lib import dates
 
 
 class Provider(models.TextChoices):
@@ -48,7 +49,8 @@ class Connection(models.Model):
     base_url = models.URLField(blank=True, help_text="Leave empty for the provider's own API.")
     time_zone = models.CharField(
         max_length=64,
-        default="UTC",
+        default=settings.TIME_ZONE,
+        validators=[dates.validate_zone_name],
         help_text="The zone of times the provider sends without one (Tempo, Harvest clock times).",
     )
     unknown_user = models.ForeignKey(
@@ -101,8 +103,8 @@ class Connection(models.Model):
     def credentials(self):
         return secrets.unseal(self.sealed_credentials)
 
-    def schedule_next(self, after=None):
-        self.next_sync_at = (after or timezone.now()) + timedelta(minutes=self.every_minutes)
+    def next_sync_after(self, moment):
+        return moment + timedelta(minutes=self.every_minutes)
 
 
 class SyncRun(models.Model):

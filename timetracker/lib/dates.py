@@ -36,6 +36,16 @@ def zone(tz: ZoneInfo | str | None = None) -> ZoneInfo:
         raise ValueError(f'Unknown time zone "{tz}"') from None
 
 
+def validate_zone_name(name: str) -> None:
+    """A model field validator: a zone name `zone()` knows."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        zone(name)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 def check_supported(value: date, what: str = "date") -> None:
     """Raise a ValueError unless `value` (a date or datetime) falls in FIRST_YEAR..LAST_YEAR."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:

@@ -1,0 +1,98 @@
+"""The Integrations pages: Managers and Admins only; the token is written once and never shown again."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.integrations.fakes import Harvest, Toggl
+from timetracker.integrations.models import Connection, SyncRun
+
+pytestmark = pytest.mark.django_db
+TOKEN = "hv-pat-7f3a9c1e5b2d"
+
+
+@pytest.fixture
+def manager_client(client):
+    manager = UserFactory(role="Manager", username="mona")
+    client.force_login(manager)
+    return client
+
+
+def form(**extra):
+    data = {
+        "provider": "harvest",
+        "name": "Harvest (agency)",
+        "token": TOKEN,
+        "account": Harvest.account,
+        "email": "ops@agency.example",
+        "base_url": "",
+        "time_zone": "Europe/Amsterdam",
+        "window_days": 30,
+        "every_minutes": 60,
+        "enabled": "on",
+    }
+    return {**data, **extra}
+
+
+def test_staff_cannot_open_it(client):
+    client.force_login(UserFactory(role="Staff"))
+    assert client.get(reverse("integrations:list")).status_code == 403
+    assert client.post(reverse("integrations:add"), form()).status_code == 403
+    assert not Connection.objects.exists()
+
+
+def test_adding_seals_the_token_and_never_shows_it(manager_client):
+    response = manager_client.post(reverse("integrations:add"), form())
+    connection = Connection.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "integrations:detail", args=[connection.pk]
+    )
+    assert connection.credentials() == {"token": TOKEN} and TOKEN not in connection.sealed_credentials
+    for url in (reverse("integrations:list"), reverse("integrations:detail", args=[connection.pk])):
+        page = manager_client.get(url).content.decode()
+        assert TOKEN not in page and connection.sealed_credentials not in page
+    assert connection.token_hint in page
+
+
+def test_saving_without_a_token_keeps_the_saved_one(manager_client):
+    manager_client.post(reverse("integrations:add"), form())
+    connection = Connection.objects.get()
+    manager_client.post(
+        reverse("integrations:detail", args=[connection.pk]), form(token="", every_minutes=15)
+    )
+    connection.refresh_from_db()
+    assert connection.every_minutes == 15 and connection.credentials() == {"token": TOKEN}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"token": ""}, "token", "Enter the API token."),
+        ({"account": ""}, "account", "Harvest needs the account id"),
+        ({"email": ""}, "email", "contact address"),
+        ({"provider": "clockify"}, "workspace", "Clockify needs the workspace id."),
+        ({"every_minutes": 1}, "every_minutes", "greater than or equal to 5"),
+        ({"window_days": 400}, "window_days", "less than or equal to 366"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", "Mars/Olympus"),
+    ],
+)
+def test_bad_input_names_the_field(manager_client, changes, field, message):
+    response = manager_client.post(reverse("integrations:add"), form(**changes))
+    assert response.status_code == 200 and not Connection.objects.exists()
+    assert any(message in error for error in response.context["form"].errors[field])
+
+
+def test_test_button_reads_without_writing(manager_client, httpserver):
+    fake = Toggl().install(httpserver)
+    manager_client.post(
+        reverse("integrations:add"),
+        form(provider="toggl", token=fake.token, base_url=httpserver.url_for("/"), account="", email=""),
+    )
+    connection = Connection.objects.get()
+    response = manager_client.post(reverse("integrations:test", args=[connection.pk]), follow=True)
+    assert "The connection works: 0 entries today." in response.content.decode()
+    assert not SyncRun.objects.exists()
+    connection.set_credentials(token="wrong-token-000000")
+    connection.save()
+    response = manager_client.post(reverse("integrations:test", args=[connection.pk]), follow=True)
+    assert "The test failed: The provider refused the credentials (HTTP 403" in response.content.decode()
