@@ -46,6 +46,16 @@ def validate_zone_name(name: str) -> None:
         raise ValidationError(str(error)) from None
 
 
+def day_or_none(text: str) -> date | None:
+    """A query parameter's ISO date (`?week=2026-11-30`) inside the supported range, else None."""
+    try:
+        day = date.fromisoformat(text or "")
+        check_supported(day)
+    except (TypeError, ValueError):
+        return None
+    return day
+
+
 def check_supported(value: date, what: str = "date") -> None:
     """Raise a ValueError unless `value` (a date or datetime) falls in FIRST_YEAR..LAST_YEAR."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:

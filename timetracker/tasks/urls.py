@@ -1,6 +1,6 @@
 from django.urls import path
 
-from timetracker.tasks.views import logs, manual, tasks, timer
+from timetracker.tasks.views import logs, manual, tasks, team, timer
 
 app_name = "tasks"
 
@@ -22,5 +22,6 @@ urlpatterns = [
     path("timer/<int:pk>/discard/", timer.timer_discard, name="timer_discard"),
     path("time/add/", manual.entry_add, name="entry_add"),
     path("timesheet/", manual.timesheet_week, name="timesheet"),
+    path("team/", team.team_week, name="team_week"),
     path("timesheet/cell/", manual.timesheet_cell, name="timesheet_cell"),
 ]

@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -56,17 +54,8 @@ def _add_entry(user, data):
 
 def timesheet_week(request):
     week_start = int(Settings.load().week_start)
-    day = _date_or_none(request.GET.get("week", "")) or timezone.localdate()
+    day = dates.day_or_none(request.GET.get("week", "")) or timezone.localdate()
     return _render_grid(request, timesheet.week_of(day, week_start))
-
-
-def _date_or_none(text):
-    try:
-        day = date.fromisoformat(text)
-        dates.check_supported(day)
-    except ValueError:
-        return None
-    return day
 
 
 @require_POST
@@ -75,7 +64,7 @@ def timesheet_cell(request):
     task = get_task(request, request.POST.get("task"))
     error = None
     try:
-        day = _date_or_none(request.POST.get("day", ""))
+        day = dates.day_or_none(request.POST.get("day", ""))
         if day is None:
             raise ValueError(f"Choose a day between {dates.FIRST_YEAR} and {dates.LAST_YEAR}.")
         text = request.POST.get("value", "").strip()
