@@ -394,6 +394,19 @@ class Note(models.Model):
         return self.body[:50]
 
 
+class TimerReminder(models.Model):
+    """A running timer its owner was reminded of (Settings.reminder_after_hours): one e-mail per timer however
+    often the tick runs. The entry is named by id, not a foreign key: a reminder row must never stand in the
+    way of the write path deleting time, and an id is never given to another entry."""
+
+    entry_id = models.PositiveBigIntegerField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Reminder for entry {self.entry_id}"
+
+
 # The kept totals live in their own module; importing it here registers them with the app (and keeps
 # `from timetracker.tasks.models import TaskTotal` working). At the end: kept.py imports Task from here.
 from timetracker.tasks.kept import DayTotal, KeptTotalsQuerySet, TaskTotal  # noqa: E402, F401
