@@ -5,10 +5,13 @@ holds the rules for time. Every action is one transaction, and the database's "o
 index has the last word over any race the checks lose.
 """
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from timetracker.buckets import usage
+from timetracker.lib.durations import format_duration
 from timetracker.tasks import entries
 from timetracker.tasks.choices import EntrySource, TimerMode
 from timetracker.tasks.models import TimeEntry
@@ -25,6 +28,22 @@ class TooShort(entries.TooShort):
     """Stopping now would record less than a minute."""
 
 
+@dataclass(frozen=True)
+class Replaced:
+    """What starting a timer did to the one that was running: stopped with its time, or (under a minute)
+    discarded. Pages and the API tell the user, so a switch never loses a timer silently."""
+
+    task_id: int
+    title: str
+    seconds: int
+    discarded: bool
+
+    def __str__(self):
+        if self.discarded:
+            return f"{self.title} ran under a minute, so it was discarded."
+        return f"Stopped {self.title} after {format_duration(self.seconds)}."
+
+
 def running_entry(user):
     # At most one row (a unique index says so), found through that index: without order_by(), as the
     # default newest-first order lets the database walk every entry by start time looking for it.
@@ -33,7 +52,8 @@ def running_entry(user):
 
 
 def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
-    """Start a timer on a task; a timer already running for the user is stopped (and submitted) first."""
+    """Start a timer on a task; a timer already running for the user is stopped (and submitted) first, or
+    discarded when under a minute: the new entry's `replaced` says which (None when nothing was running)."""
     now = now or timezone.now()
     if timer_mode == TimerMode.DOWN and not task.bucket_id:
         raise TimerError("A count-down timer needs a bucket to count down from; choose one or count up.")
@@ -46,9 +66,16 @@ def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
                 TimeEntry.objects.running_of(user).order_by().values_list("task", flat=True).first()
             )
             entries.lock(tasks=[task, current_task])
-            current = TimeEntry.objects.running_of(user).order_by().first()
+            current = TimeEntry.objects.running_of(user).select_related("task").order_by().first()
+            replaced = None
             if current:
-                _finish(current, now=now, discard_if_short=True, by=user)
+                stopped = _finish(current, now=now, discard_if_short=True, by=user)
+                replaced = Replaced(
+                    task_id=current.task_id,
+                    title=current.task.title,
+                    seconds=stopped.duration_seconds if stopped else current.elapsed_seconds(now),
+                    discarded=stopped is None,
+                )
             entry = entries.record(
                 task=task,
                 user=user,
@@ -58,6 +85,7 @@ def start(*, user, task, timer_mode=TimerMode.UP, description="", now=None):
                 source=EntrySource.TIMER,
                 timer_mode=timer_mode,
             )
+            entry.replaced = replaced
     except IntegrityError as error:
         raise TimerConflict(
             "Another timer was started for you at the same moment; that one is running now."

@@ -114,9 +114,12 @@ def task_continue(request, pk):
             "clock_seconds": timer.seconds_shown(entry) if entry else 0,
         }
         return render_dialog(request, "tasks/timer_panel.html", ctx)
+    replaced = getattr(entry, "replaced", None)  # the timer this start stopped or discarded
+    if replaced:
+        messages.info(request, str(replaced))
     if not request.htmx:
         return redirect("tasks:timer_panel")
-    ctx = {"entry": entry, "clock_seconds": timer.seconds_shown(entry)}
+    ctx = {"entry": entry, "clock_seconds": timer.seconds_shown(entry), "replaced": replaced}
     return render_dialog(request, "tasks/timer_panel.html", ctx, events=[TIMER_CHANGED, LOGS_CHANGED])
 
 

@@ -22,9 +22,11 @@ def timer_new(request):
         except timer.TimerError as error:
             form.add_error(None, str(error))
         else:
+            if entry.replaced:  # the timer this start stopped or discarded: never silently
+                messages.info(request, str(entry.replaced))
             if not request.htmx:
                 return redirect("tasks:timer_panel")
-            return _panel(request, entry, events=[TIMER_CHANGED, LOGS_CHANGED])
+            return _panel(request, entry, events=[TIMER_CHANGED, LOGS_CHANGED], replaced=entry.replaced)
     return render_dialog(request, "tasks/timer_new.html", {"form": form, "new_task": True})
 
 
