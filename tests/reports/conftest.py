@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -6,6 +6,8 @@ import pytest
 
 from tests.factories import ClientFactory, TaskFactory, TimeEntryFactory, UserFactory
 from timetracker.accounts.models import User
+from timetracker.reports.engine import ReportSpec
+from timetracker.reports.models import ReportSchedule, SavedReport
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -40,3 +42,27 @@ def work(alice, bob, dana):
     # Everyone reads time in Amsterdam, so the late-evening entry tests the viewer's local day.
     User.objects.update(time_zone="Europe/Amsterdam")
     return {"acme": acme, "zeta": zeta, "eve": eve, "site": site, "logo": logo}
+
+
+@pytest.fixture
+def saved(dana, work):
+    spec = ReportSpec(group="client", range="this_month")
+    return SavedReport.objects.create(owner=dana, name="Weekly by client", spec=spec.to_json())
+
+
+@pytest.fixture
+def weekly(saved, dana):
+    schedule = ReportSchedule(
+        report=saved,
+        created_by=dana,
+        frequency="weekly",
+        weekday=0,
+        time_of_day=time(8, 0),
+        time_zone="Europe/Amsterdam",
+        period="week",
+        emails="client@example.com\nboss@example.org",
+        formats=["xlsx", "link"],
+        next_run_at=local("2026-09-07T08:00"),  # a Monday: the week of 31 Aug to 6 Sep is complete
+    )
+    schedule.save()
+    return schedule

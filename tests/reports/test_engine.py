@@ -17,7 +17,7 @@ from tests.factories import (
     UserFactory,
 )
 from timetracker.billing.models import Settings
-from timetracker.lib.dates import elapsed_seconds, week_first_day
+from timetracker.lib.dates import agency_zone, elapsed_seconds, week_first_day
 from timetracker.reports import engine, ranges
 from timetracker.reports.display import timeline
 from timetracker.reports.engine import ReportSpec
@@ -352,3 +352,23 @@ def test_text_billable_invoiced_and_other_zones_read_the_entries(alice):
         assert not engine.run(ReportSpec(filters={name: [value]}), alice).kept
     alice.time_zone = "Europe/Amsterdam"
     assert not engine.run(ReportSpec(), alice).kept
+
+
+def test_amounts_add_up_to_whole_cents_on_every_database(alice, bob):
+    """SQLite sums decimals as floats (0.10 + 0.20 = 0.30000000000000004); the engine's figures are cents,
+    and the entries and the kept day totals give the same money (bench/reports.py found them apart at 1M)."""
+    task = TaskFactory(title="Tiny")
+    rate = Decimal("6")  # a minute is 0.10
+    for minutes in (1, 2, 1, 2, 1, 2):
+        TimeEntryFactory(
+            task=task,
+            user=bob,
+            started_at=local("2026-11-02T09:00") + timedelta(hours=minutes * 3),
+            worked=timedelta(minutes=minutes),
+            hourly_rate=rate,
+        )
+    spec = ReportSpec(group="client", range="this_month")
+    from_entries = engine.run(spec, alice, kept=False)
+    assert str(from_entries.totals.amount) == "0.90" and str(from_entries.rows[0].figures.amount) == "0.90"
+    from_kept = engine.run(spec, alice, tz=agency_zone())
+    assert from_kept.kept and from_kept.totals.amount == from_entries.totals.amount

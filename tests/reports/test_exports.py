@@ -33,7 +33,7 @@ def test_the_report_csv_streams_rows_subtotals_and_a_total_that_adds_up(alice_cl
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
     header, *rows = read_csv(response)
     assert header[:5] == ["Client", "Month", "Entries", "Tracked (h)", "Tracked (h:mm)"]
-    assert header[-1] == "Amount"
+    assert header[-1] == "Amount (USD)"
     assert rows[0][:6] == ["Acme", "July 2026", "1", "1.00", "1:00", "1.00"]
     assert rows[2][:2] == ["Acme", "Subtotal"] and rows[2][-1] == "300.00"
     plain = [row for row in rows if row[1] not in ("Subtotal", "")]
@@ -76,7 +76,7 @@ def test_the_report_xlsx_has_typed_cells_a_frozen_header_and_the_filters_used(al
 
 def test_the_entries_of_a_report_export_one_row_each(alice_client, work):
     header, *rows = read_csv(export(alice_client, "csv", **QUARTER, detail="entries"))
-    assert header[:4] == ["Started", "Client", "Project", "Task"] and header[-1] == "Amount"
+    assert header[:4] == ["Started", "Client", "Project", "Task"] and header[-1] == "Amount (USD)"
     assert len(rows) == 4
     assert rows[-1][:2] == ["2026-09-30 23:30", "Zeta"]  # the viewer's local time
     book = openpyxl.load_workbook(io.BytesIO(body(export(alice_client, "xlsx", **QUARTER, detail="entries"))))

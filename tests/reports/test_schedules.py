@@ -1,41 +1,17 @@
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.urls import reverse
 
 from tests.reports.conftest import local
 from timetracker.reports import schedules
-from timetracker.reports.engine import ReportSpec
-from timetracker.reports.models import ReportRun, ReportSchedule, SavedReport
+from timetracker.reports.models import ReportRun, ReportSchedule, ShareLink
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def saved(dana, work):
-    spec = ReportSpec(group="client", range="this_month")
-    return SavedReport.objects.create(owner=dana, name="Weekly by client", spec=spec.to_json())
-
-
-@pytest.fixture
-def weekly(saved, dana):
-    schedule = ReportSchedule(
-        report=saved,
-        created_by=dana,
-        frequency="weekly",
-        weekday=0,
-        time_of_day=time(8, 0),
-        time_zone="Europe/Amsterdam",
-        period="week",
-        emails="client@example.com\nboss@example.org",
-        formats=["xlsx", "link"],
-        next_run_at=local("2026-09-07T08:00"),  # a Monday: the week of 31 Aug to 6 Sep is complete
-    )
-    schedule.save()
-    return schedule
 
 
 def test_weekly_runs_fire_on_the_weekday_at_the_local_time_across_dst(weekly):
@@ -65,10 +41,11 @@ def test_a_weekly_report_ticked_twice_for_the_same_week_sends_one_email_with_its
     ReportSchedule.objects.filter(pk=weekly.pk).update(next_run_at=local("2026-09-07T08:00"))
     with django_capture_on_commit_callbacks(execute=True):
         assert schedules.tick() == 0
-    assert len(mailoutbox) == 1
+    # One e-mail per recipient: each carries its own unsubscribe link, and nobody sees the other addresses.
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["boss@example.org", "client@example.com"]
     mail = mailoutbox[0]
     assert mail.subject == "Weekly by client: 31 Aug 2026 to 6 Sep 2026"
-    assert mail.to == [] and sorted(mail.bcc) == ["boss@example.org", "client@example.com"]
+    assert mail.bcc == [] and len(mail.to) == 1
     assert "Dates covered: 31 Aug 2026 to 6 Sep 2026" in mail.body and "/r/" in mail.body
     html, kind = mail.alternatives[0]
     assert kind == "text/html" and "Dates covered" in html and "<svg" not in html
@@ -145,3 +122,31 @@ def test_the_schedule_page_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         html = client.get(url).content.decode()
     assert html.count('class="badge ') >= 4 and "E-mail “Weekly by client”" in html
+
+
+def test_a_retried_run_sends_the_one_share_link_it_issued(
+    weekly, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    real_send, calls = EmailMultiAlternatives.send, []
+
+    def send_failing_once(message, *args, **kwargs):
+        calls.append(message)
+        if len(calls) == 2:  # the first recipient has it, the second does not
+            raise ConnectionRefusedError("the mail server is down")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_failing_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        schedules.tick()
+    run = ReportRun.objects.get()
+    assert run.status == "failed" and "mail server is down" in run.error and len(mailoutbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert schedules.tick(now=run.next_attempt_at + timedelta(seconds=1)) == 1
+    run.refresh_from_db()
+    assert run.status == "sent" and len(calls) == 3
+    # The retry reached only the recipient the failed try missed.
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["boss@example.org", "client@example.com"]
+    link = ShareLink.objects.get()
+    assert run.share_link == link
+    tokens = {mail.body.split("/r/")[1].split("/")[0] for mail in calls}
+    assert len(tokens) == 1 and ShareLink.hash(tokens.pop()) == link.token_hash

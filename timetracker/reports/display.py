@@ -3,12 +3,17 @@ links and bars, and the chart's geometry."""
 
 from datetime import timedelta
 
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import QueryDict
 from django.urls import reverse
 
+from timetracker.clients.models import Site
 from timetracker.lib.dates import localdate
 from timetracker.reports import charts, engine
+from timetracker.tasks.models import Task
 
+LINES_PER_PAGE = 100
 # Report dimensions the Logs page can filter on, by the same name.
 LOGS_FILTERS = ("client", "project", "site", "bucket", "user")
 
@@ -21,9 +26,25 @@ def _unit_end(dimension, day):
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def logs_url(report, path):
+def inexact_sites(report):
+    """Sites a drill-down cannot show exactly: the report files a task's time under its first site (so totals
+    stay the sum of the rows), while the Logs page's site filter finds the task under each of its sites. A site
+    that some task of this report has besides its first would show more time in Logs than on its row."""
+    if "site" not in report.dimensions:
+        return set()
+    links = Task.sites.through.objects
+    first = Site.objects.filter(tasks=OuterRef("task_id")).order_by("pk").values("pk")[:1]
+    tasks = report.entries.order_by().values("task")
+    return set(
+        links.filter(task__in=tasks).exclude(site=Subquery(first)).values_list("site", flat=True).distinct()
+    )
+
+
+def logs_url(report, path, inexact=frozenset()):
     """The Logs page filtered to a row, or None when Logs cannot show exactly that time."""
     filters = report.spec.filters
+    if path.get("site") in inexact:
+        return None
     if "task" in filters or "invoiced" in filters or any(len(values) > 1 for values in filters.values()):
         return None
     query = QueryDict(mutable=True)
@@ -48,21 +69,41 @@ def logs_url(report, path):
     return f"{reverse('tasks:log_list')}?{query.urlencode()}"
 
 
-def report_table(report, *, drill=True):
-    """The rows as the table shows them: subtotal rows with their children, bars and drill-down links."""
+def report_table(report, *, drill=True, page=None):
+    """The rows as the table shows them: subtotal rows with their children, bars and drill-down links.
+
+    `page` (of `line_pages`) narrows the table to its lines: a group split across pages shows its subtotal
+    on each, marked as continued, with only that page's sub-rows. Exports, e-mails and share pages take all."""
     widths = charts.shares(report.rows)
+    inexact = inexact_sites(report) if drill else set()
+    if page is None:
+        shown = [(row, row.children) for row in report.rows]
+    else:
+        shown = []
+        for row, child in page.object_list:
+            if not shown or shown[-1][0] is not row:
+                shown.append((row, []))
+            if child is not None:
+                shown[-1][1].append(child)
     return [
         {
             "row": row,
             "share": widths[id(row)],
-            "logs": logs_url(report, row.path) if drill else None,
+            "logs": logs_url(report, row.path, inexact) if drill else None,
+            "continued": bool(children) and children[0] is not row.children[0],
             "children": [
-                {"row": child, "logs": logs_url(report, child.path) if drill else None}
-                for child in row.children
+                {"row": child, "logs": logs_url(report, child.path, inexact) if drill else None}
+                for child in children
             ],
         }
-        for row in report.rows
+        for row, children in shown
     ]
+
+
+def line_pages(report, number, per_page=LINES_PER_PAGE):
+    """A page of the table's lines (each sub-row, or each row without sub-rows): thousands of groups must not
+    render at once. The rows are in memory already (one aggregate, for the totals), so paging costs no query."""
+    return Paginator(list(engine.leaves(report)), per_page).get_page(number)
 
 
 def chart_context(report):

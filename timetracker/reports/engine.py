@@ -19,7 +19,7 @@ from timetracker.lib.dates import is_agency_zone, zone
 from timetracker.reports import ranges
 from timetracker.reports.filters import NAMES as FILTER_NAMES
 from timetracker.reports.filters import ReportFilter
-from timetracker.tasks.models import DayTotal, TimeEntry
+from timetracker.tasks.models import CENT, DayTotal, TimeEntry
 
 DIMENSIONS = {
     "client": "Client",
@@ -392,7 +392,8 @@ def run(spec, viewer, *, tz=None, show_amounts=None, today=None, agency=None, ke
             duration=row["tracked"] or 0,
             rounded=row["rounded_s"] or 0,
             billable=row["billable_s"] or 0,
-            amount=(row["amount_sum"] or Decimal("0")) if show_amounts else None,
+            # Every amount is whole cents; SQLite adds decimals as floats, so the sum comes back as cents again.
+            amount=Decimal(row["amount_sum"] or 0).quantize(CENT) if show_amounts else None,
         )
         level, path = tree, {}
         for i, dimension in enumerate(spec.dimensions):

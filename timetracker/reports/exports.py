@@ -5,8 +5,11 @@ million rows never sit in memory at once.
 """
 
 import csv
+import dataclasses
+import functools
 import io
 import tempfile
+from decimal import Decimal
 
 import xlsxwriter
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -14,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from timetracker.lib.durations import format_duration
+from timetracker.lib.money import format_money
 from timetracker.reports.engine import DIMENSIONS
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -33,13 +37,52 @@ def hours_text(seconds, decimal_mark="."):
     return format_duration(int(seconds), "decimal").replace(".", decimal_mark)
 
 
+# Money goes through the one formatter (lib/money.py) with the agency's settings, as pages do. In a CSV the
+# amount stays a plain number a spreadsheet can add up: the settings' decimal places (and their rounding),
+# the CSV's own decimal mark, no symbol or thousands; the currency is named in the column's header.
+def money_text(amount, money_format, decimal_mark="."):
+    return "" if amount is None else _formatted(amount, _plain(money_format, decimal_mark))
+
+
+# Exports format an amount per row, and rates and amounts repeat: a bounded cache keeps a million-row export
+# from spending most of its time in the formatter, and its memory constant.
+@functools.lru_cache(maxsize=4096)
+def _formatted(amount, plain):
+    return format_money(amount, plain)
+
+
+@functools.cache
+def _plain(money_format, decimal_mark):
+    # Made once per format: exports call money_text for every row.
+    return dataclasses.replace(money_format, symbol="", thousand_separator="", decimal_separator=decimal_mark)
+
+
+def money_cell(amount, money_format):
+    """An amount as a number cell rounded as the settings round it (XlsxWriter writes a Decimal as a number)."""
+    return None if amount is None else Decimal(money_text(amount, money_format))
+
+
+def xlsx_money_format(money_format):
+    """The settings' money format as a spreadsheet number format: `"€"#,##0.00` or `#,##0 "kr"`."""
+    number = "#,##0" + ("." + "0" * money_format.decimal_places if money_format.decimal_places else "")
+    symbol = money_format.symbol.replace('"', "")
+    if not symbol:
+        return number
+    return f'"{symbol}"{number}' if money_format.position == "before" else f'{number} "{symbol}"'
+
+
+def money_header(name, currency_code):
+    return f"{name} ({currency_code})" if currency_code else name
+
+
 # Report rows ----------------------------------------------------------------------------------------------
 
 
 def report_header(report):
     names = [DIMENSIONS[d] for d in report.dimensions]
     durations = [f"{name} ({unit})" for name in DURATIONS for unit in ("h", "h:mm")]
-    return [*names, "Entries", *durations, *(["Amount"] if report.show_amounts else [])]
+    money = [money_header("Amount", report.currency_code)] if report.show_amounts else []
+    return [*names, "Entries", *durations, *money]
 
 
 def report_lines(report):
@@ -55,12 +98,12 @@ def report_lines(report):
     yield ["Total", *[""] * (depth - 1)], report.totals, "total"
 
 
-def _figures_text(figures, show_amounts, decimal_mark):
+def _figures_text(figures, report, decimal_mark):
     out = [figures.entries]
     for seconds in (figures.duration, figures.rounded, figures.billable):
         out += [hours_text(seconds, decimal_mark), format_duration(seconds, "clock")]
-    if show_amounts:
-        out.append(f"{figures.amount:.2f}".replace(".", decimal_mark))
+    if report.show_amounts:
+        out.append(money_text(figures.amount, report.money_format, decimal_mark))
     return out
 
 
@@ -117,7 +160,7 @@ def report_csv(report, *, delimiter=",", decimal_mark="."):
     def rows():
         yield report_header(report)
         for labels, figures, _ in report_lines(report):
-            yield [*labels, *_figures_text(figures, report.show_amounts, decimal_mark)]
+            yield [*labels, *_figures_text(figures, report, decimal_mark)]
 
     return streamed_csv(rows(), f"report-{stamp()}.csv", delimiter)
 
@@ -125,7 +168,7 @@ def report_csv(report, *, delimiter=",", decimal_mark="."):
 class Sheet:
     """An XlsxWriter workbook in constant-memory mode, written row by row into a temporary file."""
 
-    def __init__(self, file=None):
+    def __init__(self, file=None, *, money_format):
         # Closed by FileResponse once sent; a context manager would close it before that.
         self.file = file or tempfile.TemporaryFile()  # noqa: SIM115
         self.book = xlsxwriter.Workbook(
@@ -142,7 +185,7 @@ class Sheet:
         self.formats = {
             "hours": self.book.add_format({"num_format": "0.00"}),
             "clock": self.book.add_format({"num_format": "[h]:mm"}),
-            "money": self.book.add_format({"num_format": "#,##0.00"}),
+            "money": self.book.add_format({"num_format": xlsx_money_format(money_format)}),
             "moment": self.book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
             "int": self.book.add_format({"num_format": "0"}),
         }
@@ -196,7 +239,7 @@ def report_facts(report):
 
 
 def _write_report_xlsx(report, file=None):
-    sheet = Sheet(file)
+    sheet = Sheet(file, money_format=report.money_format)
     depth = len(report.dimensions)
     kinds = [None] * depth + ["int"] + ["hours", "clock"] * 3 + (["money"] if report.show_amounts else [])
 
@@ -206,7 +249,7 @@ def _write_report_xlsx(report, file=None):
             for seconds in (figures.duration, figures.rounded, figures.billable):
                 cells += duration_cells(seconds)
             if report.show_amounts:
-                cells.append(float(figures.amount))
+                cells.append(money_cell(figures.amount, report.money_format))
             yield cells
 
     sheet.table("Report", report_header(report), kinds, rows())
@@ -231,7 +274,7 @@ def report_csv_bytes(report):
     writer = CsvWriter(buffer)
     writer.writerow(report_header(report))
     for labels, figures, _ in report_lines(report):
-        writer.writerow([*labels, *_figures_text(figures, report.show_amounts, ".")])
+        writer.writerow([*labels, *_figures_text(figures, report, ".")])
     return buffer.getvalue().encode("utf-8")
 
 

@@ -3,9 +3,8 @@
 import django_filters
 from django import forms
 
-from timetracker.accounts.models import visible_users
-from timetracker.buckets.models import Bucket
-from timetracker.clients.models import Client, Project, Site
+from timetracker.clients.models import Client, Site
+from timetracker.tasks import filters as logs
 from timetracker.tasks.filters import LogFilter
 from timetracker.tasks.models import Task, TimeEntry
 
@@ -51,28 +50,24 @@ class ReportFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        # Choices are what the viewer may see, so an id outside their scope is an invalid choice.
+        # Choices are what the viewer may see, the Logs page's scope (one definition, tasks/filters.py), so an
+        # id outside it is an invalid choice and a drill-down link carries only ids the Logs page accepts.
         scoped = {
-            "client": Client.objects.for_user(user).order_by("name"),
-            "project": Project.objects.for_user(user)
-            .select_related("client")
-            .order_by("client__name", "name"),
+            "client": logs.client_choices(user),
+            "project": logs.project_choices(user),
             "task": Task.objects.for_user(user),
-            "site": Site.objects.for_user(user).order_by("name"),
-            "bucket": Bucket.objects.for_user(user).order_by("title"),
-            "user": visible_users(user).order_by("first_name", "last_name", "username"),
+            "site": logs.site_choices(user),
+            "bucket": logs.bucket_choices(user),
+            "user": logs.people_choices(user),
         }
         for name, queryset in scoped.items():
             self.filters[name].queryset = queryset
 
-    # The Logs page's text search, so "text" means the same words on both pages.
+    # The Logs page's text search and site matching, so "text" and "site" mean the same on both pages.
     search = LogFilter.search
 
     def on_sites(self, queryset, name, value):
-        # Through a subquery: a join on the task's sites would count an entry once per site.
-        return (
-            queryset.filter(task__in=Task.objects.filter(sites__in=value).values("pk")) if value else queryset
-        )
+        return logs.on_sites(queryset, value) if value else queryset
 
     def by_invoiced(self, queryset, name, value):
         return queryset.invoiced() if value else queryset.unbilled()

@@ -90,11 +90,12 @@ class ShareLink(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, report, by, days=SHARE_DAYS, **visibility):
-        """Create a link and return (link, token); the token is never stored and cannot be shown again."""
+    def issue(cls, *, report, by, days=SHARE_DAYS, token=None, **visibility):
+        """Create a link and return (link, token); the token is never stored and cannot be shown again.
+        `token` is for a caller that derives its own secret token (a scheduled run's, schedules.py)."""
         if not 1 <= days <= MAX_SHARE_DAYS:
             raise ValueError(f"A share link expires after 1 to {MAX_SHARE_DAYS} days.")
-        token = secrets.token_urlsafe(32)
+        token = token or secrets.token_urlsafe(32)
         now = timezone.now()
         link = cls.objects.create(
             report=report,
@@ -206,6 +207,10 @@ class ReportSchedule(models.Model):
     def __str__(self):
         return f"{self.report} ({self.get_frequency_display()})"
 
+    def external_addresses(self):
+        """The addresses typed into `emails` (one a line, commas allowed), as written."""
+        return [line.strip() for line in self.emails.replace(",", "\n").splitlines() if line.strip()]
+
 
 class ReportRun(models.Model):
     """One sending of a schedule for one period. Unique per (schedule, period): a second tick for the same
@@ -225,6 +230,12 @@ class ReportRun(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The addresses this run's e-mail reached: a retry after a failure halfway sends only to the rest.
+    delivered = models.JSONField(default=list, blank=True)
+    # The link the run's e-mail carries: issued on the first try, the same on every retry.
+    share_link = models.ForeignKey(
+        ShareLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
 
     class Meta:
         ordering = ["-period_start"]

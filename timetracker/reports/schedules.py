@@ -16,13 +16,16 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from timetracker.billing.models import Settings
 from timetracker.lib.dates import localdate, week_first_day, zone
 from timetracker.reports import display, engine, exports, ranges
 from timetracker.reports.models import ReportRun, ReportSchedule, ShareLink
+from timetracker.reports.unsubscribe import unsubscribe_token
 
 MAX_ATTEMPTS = 5
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = {
     "pdf": ("application/pdf", "pdf"),
     "xlsx": (exports.XLSX_TYPE, "xlsx"),
@@ -99,51 +102,102 @@ def tick(now=None):
 
 def recipients(schedule):
     internal = [user.email for user in schedule.users.filter(is_active=True) if user.email]
-    external = [line.strip() for line in schedule.emails.replace(",", "\n").splitlines() if line.strip()]
-    return sorted(set(internal + external))
+    return sorted(set(internal + schedule.external_addresses()))
 
 
-def _message(run, report):
+def run_link(run, report):
+    """The token of the run's share link: one link per run, however often its sending is retried.
+
+    Only a token's hash is stored, so a retry cannot read the first try's token back; the token is derived
+    from the run (keyed with SECRET_KEY, so nobody without it can work one out) and made again instead."""
+    token = salted_hmac("reports.ReportRun.share_link", str(run.pk), algorithm="sha256").hexdigest()
+    if run.share_link_id is None:
+        # Found by its hash if a try issued it but stopped before recording it on the run.
+        found = ShareLink.objects.filter(token_hash=ShareLink.hash(token)).first()
+        run.share_link = (
+            found
+            or ShareLink.issue(
+                report=run.schedule.report,
+                by=run.schedule.created_by,
+                days=90,
+                token=token,
+                # People's names stay off, as on every new share link: the e-mail may leave the agency.
+                show_amounts=report.show_amounts,
+                pinned_range=ranges.custom(run.period_start, run.period_end),
+            )[0]
+        )
+        run.save(update_fields=["share_link"])
+    return token
+
+
+def _attachments(run, report, table):
+    """(name, content, type) of each file the schedule sends, made once for all its recipients."""
     schedule = run.schedule
-    saved = schedule.report
+    stem = f"{schedule.report.name} {run.period_start:%Y-%m-%d}".replace("/", "-")
+    files = []
+    for fmt in schedule.formats:
+        if fmt == "pdf":
+            chart = display.chart_context(report)
+            files.append(
+                (f"{stem}.pdf", exports.report_pdf_bytes(report, table=table, chart=chart), "application/pdf")
+            )
+        elif fmt == "xlsx":
+            files.append((f"{stem}.xlsx", exports.report_xlsx_bytes(report), exports.XLSX_TYPE))
+        elif fmt == "csv":
+            files.append((f"{stem}.csv", exports.report_csv_bytes(report), "text/csv"))
+    return files
+
+
+def attachment_limit():
+    """Bytes of attachments one e-mail may carry (REPORTS_ATTACHMENT_MAX_BYTES); above it the e-mail carries
+    the share link instead, as mail servers refuse or mangle big messages."""
+    return getattr(settings, "REPORTS_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES)
+
+
+def compose(run, report):
+    """(context, attachments) of the run's e-mail: the same for every recipient but the unsubscribe link."""
+    schedule = run.schedule
     table = display.report_table(report, drill=False)
     ctx = {
-        "saved": saved,
+        "saved": schedule.report,
         "report": report,
         "table": table,
         "dimension_names": [engine.DIMENSIONS[d] for d in report.dimensions],
         "bars": display.email_bars(report),
         "site_name": settings.SITE_NAME,
     }
-    if "link" in schedule.formats:
-        _, token = ShareLink.issue(
-            report=saved,
-            by=schedule.created_by,
-            days=90,
-            # People's names stay off, as on every new share link: the e-mail may leave the agency.
-            show_amounts=report.show_amounts,
-            pinned_range=ranges.custom(run.period_start, run.period_end),
-        )
-        ctx["link"] = settings.SITE_URL.rstrip("/") + reverse("reports:shared", args=[token])
-    subject = f"{saved.name}: {report.period}"
-    message = EmailMultiAlternatives(
-        subject=subject,
+    files = _attachments(run, report, table)
+    size = sum(len(content) for _, content, _ in files)
+    if size > attachment_limit():
+        ctx["too_big"] = {"names": [name for name, _, _ in files], "megabytes": f"{size / 1_000_000:.1f}"}
+        files = []
+    if "link" in schedule.formats or "too_big" in ctx:
+        ctx["link"] = absolute(reverse("reports:shared", args=[run_link(run, report)]))
+    return ctx, files
+
+
+def absolute(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def message(run, ctx, files, address):
+    """One recipient's e-mail (one each: the unsubscribe link is theirs, and nobody sees the other addresses)."""
+    unsubscribe = absolute(reverse("reports:unsubscribe", args=[unsubscribe_token(run.schedule, address)]))
+    ctx = {**ctx, "unsubscribe": unsubscribe}
+    mail = EmailMultiAlternatives(
+        subject=f"{ctx['saved'].name}: {ctx['report'].period}",
         body=render_to_string("reports/email/report.txt", ctx),
-        bcc=recipients(schedule),  # recipients outside the agency must not see each other
+        to=[address],
+        # RFC 8058: mail clients offer their own unsubscribe button, which POSTs to the link.
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     )
-    message.attach_alternative(render_to_string("reports/email/report.html", ctx), "text/html")
-    stem = f"{saved.name} {run.period_start:%Y-%m-%d}".replace("/", "-")
-    for fmt in schedule.formats:
-        if fmt == "pdf":
-            chart = display.chart_context(report)
-            message.attach(
-                f"{stem}.pdf", exports.report_pdf_bytes(report, table=table, chart=chart), "application/pdf"
-            )
-        elif fmt == "xlsx":
-            message.attach(f"{stem}.xlsx", exports.report_xlsx_bytes(report), exports.XLSX_TYPE)
-        elif fmt == "csv":
-            message.attach(f"{stem}.csv", exports.report_csv_bytes(report), "text/csv")
-    return message
+    mail.attach_alternative(render_to_string("reports/email/report.html", ctx), "text/html")
+    for name, content, mimetype in files:
+        mail.attach(name, content, mimetype)
+    return mail
 
 
 @task
@@ -162,9 +216,16 @@ def send_run(run_id):
         spec.range = ranges.custom(run.period_start, run.period_end)
         show = schedule.show_amounts and Settings.load().can_see_rates(owner)
         report = engine.run(spec, owner, tz=schedule.time_zone, show_amounts=show)
-        if not recipients(schedule):
+        addresses = recipients(schedule)
+        if not addresses:
             raise ValueError("The schedule has no recipients.")
-        _message(run, report).send()
+        ctx, files = compose(run, report)
+        for address in addresses:
+            if address in run.delivered:  # a retry sends only to those the failed try did not reach
+                continue
+            message(run, ctx, files, address).send()
+            run.delivered.append(address)
+            ReportRun.objects.filter(pk=run.pk).update(delivered=run.delivered)
     except Exception as error:  # recorded for the run history and retried by a later tick
         run.attempts += 1
         run.status = ReportRun.Status.FAILED

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from timetracker.reports import saved_views, schedule_views, views
+from timetracker.reports import saved_views, schedule_views, unsubscribe, views
 
 app_name = "reports"
 
@@ -20,5 +20,6 @@ urlpatterns = [
     path("reports/schedules/<int:pk>/delete/", schedule_views.schedule_delete, name="schedule_delete"),
     path("reports/links/<int:pk>/revoke/", saved_views.share_revoke, name="share_revoke"),
     path("r/<str:token>/", saved_views.shared_report, name="shared"),
+    path("reports/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("logs/export.<str:fmt>", views.logs_export, name="logs_export"),
 ]

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from timetracker.billing.models import Settings
 from timetracker.reports import engine, entry_exports, exports
-from timetracker.reports.display import chart_context, report_table
+from timetracker.reports.display import chart_context, line_pages, report_table
 from timetracker.reports.filters import ReportFilter
 from timetracker.reports.forms import ReportForm, SaveForm
 from timetracker.reports.models import Export
@@ -35,8 +35,10 @@ def report_view(request):
         "save_form": SaveForm(),
     }
     if report:
+        page = line_pages(report, request.GET.get("page"))
         ctx.update(
-            table=report_table(report),
+            page=page,
+            table=report_table(report, page=page),
             chart=chart_context(report),
             dimension_names=[engine.DIMENSIONS[d] for d in report.dimensions],
         )

@@ -2,10 +2,10 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from timetracker.accounts.models import User
+from timetracker.accounts.models import visible_users
 from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket
@@ -14,28 +14,45 @@ from timetracker.lib.dates import local_midnight
 from timetracker.lib.periods import PERIOD_CHOICES, resolve_period
 from timetracker.tasks.choices import TaskStatus
 from timetracker.tasks.forms import supported_date
-from timetracker.tasks.models import TimeEntry
+from timetracker.tasks.models import Task, TimeEntry
 
 
-def _clients(request):
-    return Client.objects.for_user(request.user).active()
+def _archived_last(queryset, *names):
+    return queryset.order_by(F("archived_at").asc(nulls_first=True), *names)
 
 
-def _sites(request):
-    return Site.objects.for_user(request.user).active().select_related("client")
+# What a viewer may filter time by: the one scope of the Logs page and the Reports (reports/filters.py), so a
+# drill-down from a report row always lands on a Logs page that accepts its filters. Archived clients, projects,
+# sites and buckets and deactivated people are included: their time is still there and still reported.
+def client_choices(user):
+    return _archived_last(Client.objects.for_user(user), "name")
 
 
-def _projects(request):
-    return Project.objects.for_user(request.user).active().select_related("client")
+def project_choices(user):
+    return _archived_last(Project.objects.for_user(user).select_related("client"), "client__name", "name")
 
 
-def _buckets(request):
-    return Bucket.objects.for_user(request.user).active()
+def site_choices(user):
+    return _archived_last(Site.objects.for_user(user).select_related("client"), "name")
 
 
-def _users(request):
-    users = User.objects.filter(is_active=True)
-    return users if request.user.sees_everyone else users.filter(pk=request.user.pk)
+def bucket_choices(user):
+    return _archived_last(Bucket.objects.for_user(user), "title")
+
+
+def people_choices(user):
+    return visible_users(user).order_by("-is_active", "first_name", "last_name", "username")
+
+
+def on_sites(queryset, sites):
+    """Time (entries or kept totals) on tasks that have any of `sites`. Through a subquery: a join on the
+    task's sites would count an entry once per matching site."""
+    return queryset.filter(task__in=Task.objects.filter(sites__in=sites).values("pk"))
+
+
+def _scoped(choices):
+    # django-filter calls a queryset callable with the request.
+    return lambda request: choices(request.user)
 
 
 class LogFilter(django_filters.FilterSet):
@@ -43,18 +60,21 @@ class LogFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label="Search")
     client = django_filters.ModelChoiceFilter(
-        field_name="task__client", queryset=_clients, empty_label="All clients", label="Client"
+        field_name="task__client", queryset=_scoped(client_choices), empty_label="All clients", label="Client"
     )
     site = django_filters.ModelChoiceFilter(
-        field_name="task__sites", queryset=_sites, empty_label="All sites", label="Site"
+        method="by_site", queryset=_scoped(site_choices), empty_label="All sites", label="Site"
     )
     project = django_filters.ModelChoiceFilter(
-        field_name="task__project", queryset=_projects, empty_label="All projects", label="Project"
+        field_name="task__project",
+        queryset=_scoped(project_choices),
+        empty_label="All projects",
+        label="Project",
     )
     bucket = django_filters.ModelChoiceFilter(
-        field_name="task__bucket", queryset=_buckets, empty_label="All buckets", label="Bucket"
+        field_name="task__bucket", queryset=_scoped(bucket_choices), empty_label="All buckets", label="Bucket"
     )
-    user = django_filters.ModelChoiceFilter(queryset=_users, empty_label="Everyone")
+    user = django_filters.ModelChoiceFilter(queryset=_scoped(people_choices), empty_label="Everyone")
     status = django_filters.ChoiceFilter(
         field_name="task__status", choices=TaskStatus, empty_label="Any status", label="Task status"
     )
@@ -96,6 +116,9 @@ class LogFilter(django_filters.FilterSet):
                 | Q(task__client__name__icontains=word)
             )
         return queryset
+
+    def by_site(self, queryset, name, value):
+        return on_sites(queryset, [value]) if value else queryset
 
     def in_named_period(self, queryset, name, value):
         week_start = int(Settings.load().week_start)
