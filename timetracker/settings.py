@@ -236,6 +236,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "timetracker@localhost
 # Empty: a key derived from SECRET_KEY.
 CREDENTIALS_KEY = os.environ.get("CREDENTIALS_KEY", "")
 
+# Scheduled report e-mails attach files up to this size; a bigger report goes as its share link instead.
+REPORTS_ATTACHMENT_MAX_BYTES = int(os.environ.get("REPORTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),

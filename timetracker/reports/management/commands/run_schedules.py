@@ -2,11 +2,16 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from timetracker.integrations.tasks import queue_due
 from timetracker.reports.schedules import tick
+from timetracker.tasks.reminders import remind
 
 
 class Command(BaseCommand):
-    help = "Queue the scheduled report e-mails that are due (run it every minute from cron, or with --loop)."
+    help = (
+        "The one tick for scheduled work (run it every minute from cron, or with --loop): queue the report "
+        "e-mails and the connection syncs that are due, and the running-timer reminders."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -15,9 +20,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop=False, **options):
         while True:
-            queued = tick()
-            if options["verbosity"] > 1 or queued:
-                self.stdout.write(f"Queued {queued} report e-mail(s).")
+            done = {"report e-mail(s)": tick(), "sync(s)": queue_due(), "timer reminder(s)": remind()}
+            if options["verbosity"] > 1 or any(done.values()):
+                self.stdout.write(
+                    "Queued " + ", ".join(f"{count} {what}" for what, count in done.items()) + "."
+                )
             if not loop:
                 return
             time.sleep(60)
