@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 
 from tests.browser.conftest import log_in  # noqa: F401 (the browser tests' login fixture)
 from timetracker.imports import pipeline
+from timetracker.imports.commit import commit
 from timetracker.imports.models import ImportRun
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "imports"
@@ -36,4 +37,4 @@ def make_run(by, source, content, name="file.csv", **options):
 
 def import_file(by, source, content, name="file.csv", **options):
     run = make_run(by, source, content, name, **options)
-    return pipeline.commit(run)
+    return commit(run)

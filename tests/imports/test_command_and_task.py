@@ -70,13 +70,13 @@ def test_the_generic_format_takes_its_columns_from_map(alice, tmp_path):
 def test_a_big_file_is_queued_and_reports_progress(alice, monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr(tasks, "BACKGROUND_ROWS", 10)
     seen = []
-    real = tasks.pipeline.commit
+    real = tasks.commit
 
-    def watching(run, progress=None):
+    def watching(run):
         seen.append(ImportRun.objects.get(pk=run.pk).status)
-        return real(run, progress=progress)
+        return real(run)
 
-    monkeypatch.setattr(tasks.pipeline, "commit", watching)
+    monkeypatch.setattr(tasks, "commit", watching)
     run = make_run(alice, "harvest", sample("harvest/sauce_harvest_2018-08_to_10.csv"))
     with django_capture_on_commit_callbacks(execute=True):
         tasks.run_import(run)

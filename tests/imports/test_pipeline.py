@@ -11,6 +11,7 @@ from tests.factories import ClientFactory, UserFactory
 from tests.imports.conftest import SAMPLES, import_file, make_run, sample
 from timetracker.clients.models import Client, Project
 from timetracker.imports import pipeline, undo
+from timetracker.imports.commit import commit
 from timetracker.imports.models import ImportedEntry, ImportRun
 from timetracker.tasks import entries
 from timetracker.tasks.choices import EntrySource, RateSource
@@ -48,7 +49,7 @@ def test_a_later_harvest_export_updates_two_keeps_fifteen_and_reports_the_delete
     assert (counts["changed"], counts["unchanged"], counts["missing"], counts["new"]) == (2, 15, 1, 85)
     assert later.preview["missing"][0]["entry"] == deleted.pk
 
-    pipeline.commit(later)
+    commit(later)
     assert later.status == ImportRun.Status.DONE
     assert TimeEntry.objects.count() == 18 + 85
     assert TimeEntry.objects.filter(pk=deleted.pk).exists()  # reported, not deleted
@@ -67,7 +68,7 @@ def test_a_change_to_invoiced_time_is_a_conflict_and_leaves_it_alone(alice):
     entries.set_billing([first_change], billed_elsewhere="INV-7", by=alice)
     before = first_change.description
 
-    run = pipeline.commit(make_run(alice, "harvest", sample("harvest/sauce_harvest_2018-08_to_10.csv")))
+    run = commit(make_run(alice, "harvest", sample("harvest/sauce_harvest_2018-08_to_10.csv")))
     assert (run.count("changed"), run.count("conflicts")) == (1, 1)
     first_change.refresh_from_db()
     assert first_change.description == before
@@ -97,13 +98,13 @@ def test_a_file_with_bad_rows_is_refused_whole_by_default(alice):
         {"row": 5, "message": "Less than one minute of work once start and end are whole minutes."}
     ]
     assert "2 rows cannot be imported" in pipeline.refusal(run)
-    pipeline.commit(run)
+    commit(run)
     assert run.status == ImportRun.Status.FAILED and "2 rows cannot be imported" in run.message
     assert not TimeEntry.objects.exists() and not Client.objects.filter(name="Acme").exists()
 
 
 def test_or_imported_without_its_bad_rows_when_asked(alice):
-    run = pipeline.commit(make_run(alice, "toggl", BAD, on_error="skip"))
+    run = commit(make_run(alice, "toggl", BAD, on_error="skip"))
     assert run.status == ImportRun.Status.DONE
     assert list(TimeEntry.objects.values_list("description", flat=True)) == ["Good"]
     assert (run.count("new"), run.count("errors"), run.count("skipped")) == (1, 2, 1)
@@ -132,7 +133,7 @@ def test_people_match_by_email_or_name_and_the_rest_go_where_chosen(alice, bob):
     people = {"bb@else.test": str(bob.pk), "cy@else.test": "create"}
     run = make_run(alice, "toggl", content, people=people)
     assert run.preview["new_counts"]["people"] == 1
-    pipeline.commit(run)
+    commit(run)
     owners = dict(TimeEntry.objects.values_list("description", "user__username"))
     assert owners == {"a": "ann", "b": "bob", "c": "cy", "d": "alice"}
     cy = TimeEntry.objects.get(description="c").user
@@ -213,9 +214,9 @@ def test_a_person_created_by_an_earlier_import_takes_their_later_time(alice):
         "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags\n"
         "Cy,cy@else.test,Acme,Web,,c,Yes,2026-03-02,09:00:00,2026-03-02,10:00:00,01:00:00,\n"
     )
-    pipeline.commit(make_run(alice, "toggl", first.encode(), people={"cy@else.test": "create"}))
+    commit(make_run(alice, "toggl", first.encode(), people={"cy@else.test": "create"}))
     later = first + "Cy,cy@else.test,Acme,Web,,d,Yes,2026-03-03,09:00:00,2026-03-03,10:00:00,01:00:00,\n"
-    run = pipeline.commit(make_run(alice, "toggl", later.encode()))
+    run = commit(make_run(alice, "toggl", later.encode()))
     assert (run.count("new"), run.count("unchanged")) == (1, 1)
     assert set(TimeEntry.objects.values_list("user__username", flat=True)) == {"cy"}
 
@@ -260,7 +261,7 @@ def test_ids_from_another_file_never_overwrite_other_peoples_entries(alice, bob)
     conflicts = run.preview["conflicts"]
     assert [c["fields"][0] for c in conflicts] == ["user", "task"]
     assert {c["reason"] for c in conflicts} == {pipeline.OTHER_ENTRY}
-    pipeline.commit(run)
+    commit(run)
     assert run.status == ImportRun.Status.DONE
     assert (
         set(TimeEntry.objects.values_list("pk", "user", "task", "description", "started_at", "ended_at"))
@@ -284,7 +285,7 @@ def test_a_later_export_moves_an_entry_whose_start_changed(alice):
         mapping=ID_COLUMNS,
     )
     assert (later.count("changed"), later.count("unchanged")) == (1, 0)
-    pipeline.commit(later)
+    commit(later)
     entry = TimeEntry.objects.get()
     assert entry.started_at == datetime(2026, 3, 2, 9, 15, tzinfo=UTC)  # floored to the minute
     assert entry.duration_seconds == 45 * 60
@@ -315,15 +316,15 @@ def test_a_file_whose_times_carry_an_offset_keeps_ids_by_the_moment():
     plus_two = datetime(2026, 3, 2, 11, 0, tzinfo=timezone(timedelta(hours=2)))
     in_utc = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     ids = {
-        rows.external_id("solidtime", Row(2, person="Ann", start=moment, seconds=60), moment, {})
+        rows.external_id("solidtime", Row(2, person="Ann", start=moment, seconds=60), moment, {}, {})
         for moment in (plus_two, in_utc)
     }
     assert len(ids) == 1
     naive = Row(2, person="Ann", start=datetime(2026, 3, 2, 9, 0), seconds=60)
     # A naive start hashes the file's own wall clock, whatever moment the chosen time zone made of it.
     read_in_utc, read_in_paris = in_utc, datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    assert rows.external_id("toggl", naive, read_in_utc, {}) == rows.external_id(
-        "toggl", naive, read_in_paris, {}
+    assert rows.external_id("toggl", naive, read_in_utc, {}, {}) == rows.external_id(
+        "toggl", naive, read_in_paris, {}, {}
     )
 
 
@@ -340,7 +341,7 @@ def test_a_kimai_row_from_and_to_the_same_minute_is_skipped_not_a_whole_day(alic
     assert run.preview["skipped"] == [
         {"row": 2, "message": "Less than one minute of work once start and end are whole minutes."}
     ]
-    pipeline.commit(run)
+    commit(run)
     assert list(TimeEntry.objects.values_list("description", "duration_seconds")) == [("Work", 3600)]
 
 

@@ -5,7 +5,8 @@ import pytest
 from tests.concurrency import run_together
 from tests.imports.conftest import import_file, make_run, sample
 from timetracker.clients.models import Client
-from timetracker.imports import pipeline, undo
+from timetracker.imports import undo
+from timetracker.imports.commit import commit
 from timetracker.imports.models import ImportRun
 from timetracker.tasks.models import TimeEntry
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_the_same_file_imported_twice_at_once_lands_once(alice):
     content = sample("harvest/sauce_harvest_2018-08.csv")
     runs = [make_run(alice, "harvest", content) for _ in range(2)]
-    results = run_together(2, lambda i: pipeline.commit(ImportRun.objects.get(pk=runs[i].pk)))
+    results = run_together(2, lambda i: commit(ImportRun.objects.get(pk=runs[i].pk)))
     statuses = sorted(result.status for result in results)
     assert TimeEntry.objects.count() == 18
     assert Client.objects.filter(name="Formidable").count() == 1
@@ -29,7 +30,7 @@ def test_the_same_file_imported_twice_at_once_lands_once(alice):
 
 def test_a_run_confirmed_twice_at_once_is_committed_once(alice):
     run = make_run(alice, "toggl", sample("toggl/timba_toggl.csv"))
-    results = run_together(2, lambda i: pipeline.commit(ImportRun.objects.get(pk=run.pk)))
+    results = run_together(2, lambda i: commit(ImportRun.objects.get(pk=run.pk)))
     kinds = sorted(type(result).__name__ for result in results)
     assert kinds == ["ImportRefused", "ImportRun"]
     assert TimeEntry.objects.count() == 11

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, parsers, serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from timetracker.api.base import ApiMixin, ApiView
@@ -16,7 +17,7 @@ from timetracker.api.billing import errors
 from timetracker.api.errors import Conflict, Unprocessable
 from timetracker.api.parsers import JSONParser
 from timetracker.api.permissions import IsManager
-from timetracker.imports import pipeline, tasks, undo
+from timetracker.imports import pipeline, tasks, undo, uploads
 from timetracker.imports.mapping import CREATE
 from timetracker.imports.models import ImportRun
 from timetracker.imports.parsers import FORMATS, generic
@@ -76,8 +77,8 @@ class UploadSerializer(serializers.Serializer):
     on_error = serializers.ChoiceField(choices=["refuse", "skip"], default="refuse")
 
     def validate_file(self, upload):
-        if upload.size > pipeline.MAX_UPLOAD:
-            raise serializers.ValidationError("The file is larger than 200 MB; split it by period.")
+        if upload.size > uploads.MAX_UPLOAD:
+            raise serializers.ValidationError(uploads.too_big_message())
         return upload
 
     def validate_format(self, name):
@@ -106,7 +107,13 @@ class ConfirmSerializer(serializers.Serializer):
     )
 
 
+class TooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 def _runs(request):
+    ImportRun.objects.fail_stale()  # a run whose worker died shows as failed, not at work for ever
     return ImportRun.objects.for_user(request.user)
 
 
@@ -146,6 +153,14 @@ class ImportListView(ApiMixin, generics.ListAPIView):
     def get_queryset(self):
         return _runs(self.request).order_by("-created_at", "-pk")
 
+    def initial(self, request, *args, **kwargs):
+        # Before authentication: its CSRF check would read (and spool) the whole body first.
+        if request.method == "POST":
+            if uploads.declared_too_big(request):
+                raise TooLarge(uploads.too_big_message())
+            uploads.limit(request._request)
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(responses={200: ImportRunSerializer(many=True), **errors(400, 401, 403, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -155,7 +170,12 @@ class ImportListView(ApiMixin, generics.ListAPIView):
         responses={201: ImportRunSerializer, **errors(401, 403, 409, 422)},
     )
     def post(self, request):
-        form = UploadSerializer(data=request.data)
+        data = request.data.copy()
+        if "file" in request.FILES:  # the upload itself, whatever shape the other fields were read into
+            data["file"] = request.FILES["file"]
+        form = UploadSerializer(data=data)
+        if getattr(request._request, "upload_too_big", False):
+            raise TooLarge(uploads.too_big_message())
         form.is_valid(raise_exception=True)
         data = form.validated_data
         run = pipeline.receive(

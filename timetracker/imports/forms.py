@@ -4,9 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from timetracker.imports import uploads
 from timetracker.imports.mapping import CREATE
 from timetracker.imports.parsers import CHOICES, generic
-from timetracker.imports.pipeline import MAX_UPLOAD
 
 DATE_ORDERS = [
     ("auto", "Work it out from the file"),
@@ -39,8 +39,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError("The file is larger than 200 MB; split it by period.")
+        if upload.size > uploads.MAX_UPLOAD:
+            raise forms.ValidationError(uploads.too_big_message())
         return upload
 
 

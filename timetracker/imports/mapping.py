@@ -152,23 +152,28 @@ class Directory:
     # --- creating what is new (inside the import's transaction) ---------------------------------------------
 
     def create(self):
+        """Create what the rows seen so far need and is not made yet (the commit calls it as new names come
+        up while it walks the file)."""
         made = self.created
         for key, name in self.new_clients.items():
-            # Another import may have made it meanwhile; the name is unique.
-            made[("new", key)] = (
-                Client.objects.filter(name__iexact=name).values_list("pk", flat=True).first()
-                or Client.objects.create(name=name).pk
-            )
+            if ("new", key) not in made:
+                # Another import may have made it meanwhile; the name is unique.
+                made[("new", key)] = (
+                    Client.objects.filter(name__iexact=name).values_list("pk", flat=True).first()
+                    or Client.objects.create(name=name).pk
+                )
         for (client, key), name in self.new_projects.items():
-            client_pk = made.get(client, client)
-            made[("new", (client, key))] = (
-                Project.objects.filter(client_id=client_pk, name__iexact=name)
-                .values_list("pk", flat=True)
-                .first()
-                or Project.objects.create(client_id=client_pk, name=name).pk
-            )
-        projects = Project.objects.in_bulk([made.get(p, p) for (_, p, _) in self.new_tasks if p is not None])
-        for (client, project, key), title in self.new_tasks.items():
+            if ("new", (client, key)) not in made:
+                client_pk = made.get(client, client)
+                made[("new", (client, key))] = (
+                    Project.objects.filter(client_id=client_pk, name__iexact=name)
+                    .values_list("pk", flat=True)
+                    .first()
+                    or Project.objects.create(client_id=client_pk, name=name).pk
+                )
+        pending = {key: title for key, title in self.new_tasks.items() if ("new", key) not in made}
+        projects = Project.objects.in_bulk([made.get(p, p) for (_, p, _) in pending if p is not None])
+        for (client, project, key), title in pending.items():
             project_pk = made.get(project, project)
             task = Task.objects.create(
                 title=title,
@@ -179,7 +184,8 @@ class Directory:
             )
             made[("new", (client, project, key))] = task.pk
         for key, person in self.new_people.items():
-            made[("new", key)] = _placeholder(person).pk
+            if ("new", key) not in made:
+                made[("new", key)] = _placeholder(person).pk
         return made
 
     def pk(self, key):

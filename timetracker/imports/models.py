@@ -1,14 +1,36 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from timetracker.imports.parsers import CHOICES
 
+# A run at work reports at least every few seconds (tasks.py, commit.py); one silent for this long has lost its
+# worker (a deploy, a crash, a killed request) and will never finish.
+STALE_AFTER = timedelta(minutes=5)
+STOPPED = "The import stopped without finishing (its worker ended). Nothing was written; try again."
+
 
 class ImportRunQuerySet(models.QuerySet):
     def for_user(self, user):
         """Imports write everyone's time, so only Managers and Admins see them."""
         return self.all() if user.is_manager and user.has_role else self.none()
+
+    def stale(self, now=None):
+        """Runs that say they are at work but have not reported for STALE_AFTER. A queued run is not among
+        them: it waits in the queue, which keeps it until a worker is free."""
+        silent = (now or timezone.now()) - STALE_AFTER
+        at_work = [ImportRun.Status.CHECKING, ImportRun.Status.WRITING]
+        return self.filter(status__in=at_work, heartbeat_at__lt=silent)
+
+    def fail_stale(self):
+        """Mark the stale runs failed, so their page offers a retry instead of a progress bar for ever. The
+        worker's transaction died with it, so nothing of theirs was written; should it still be alive after
+        all, its final update finds the run failed and rolls its work back (commit.py)."""
+        return self.stale().update(
+            status=ImportRun.Status.FAILED, message=STOPPED, finished_at=timezone.now()
+        )
 
 
 class ImportRun(models.Model):
@@ -17,7 +39,7 @@ class ImportRun(models.Model):
     class Status(models.TextChoices):
         PREVIEW = "preview", "Waiting for confirmation"
         QUEUED = "queued", "Queued"
-        CHECKING = "checking", "Checking rows"
+        CHECKING = "checking", "Importing rows"
         WRITING = "writing", "Writing entries"
         DONE = "done", "Imported"
         FAILED = "failed", "Failed"
@@ -36,6 +58,14 @@ class ImportRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0, help_text="Progress of a background import.")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the run at work last reported; a silent one is stale."
+    )
+    held = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The existing users and tasks the rows go to: locked by the commit.",
+    )
     counts = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(
         default=list, blank=True, help_text="The first bad rows: row number and reason."
@@ -74,8 +104,20 @@ class ImportRun(models.Model):
             return 100
         return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
 
+    @property
+    def retriable(self):
+        """A failed run whose file is still here can be checked again and confirmed anew."""
+        return self.status == self.Status.FAILED and bool(self.file)
+
     def count(self, name):
         return self.counts.get(name, 0)
+
+    def discard_file(self):
+        """Delete the stored upload; the run's record (counts, rows, errors, links) stays. Called once nothing
+        needs the file any more: the run undone or discarded, or (`manage.py clean_imports`) old enough."""
+        if self.file:
+            self.file.delete(save=False)
+            ImportRun.objects.filter(pk=self.pk).update(file="")
 
     def open_file(self):
         """The uploaded file, opened for reading from the start (a dry run hands in its own `opener`)."""

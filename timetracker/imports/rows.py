@@ -20,17 +20,19 @@ class Clock:
         self.tz, self.offsets = tz, {}
 
     def _offset(self, day):
-        if day not in self.offsets:
-            first, last = (dates.local_midnight(d, self.tz) for d in (day, day + timedelta(days=1)))
-            steady = first.utcoffset() == last.utcoffset() == (first + timedelta(hours=12)).utcoffset()
-            self.offsets[day] = first.utcoffset() if steady else None
-        return self.offsets[day]
+        dates.check_supported(day, "time")  # once per day: every moment of a day has its year
+        first, last = (dates.local_midnight(d, self.tz) for d in (day, day + timedelta(days=1)))
+        steady = first.utcoffset() == last.utcoffset() == (first + timedelta(hours=12)).utcoffset()
+        self.offsets[day] = offset = first.utcoffset() if steady else None
+        return offset
 
     def moment(self, naive, after=None):
-        dates.check_supported(naive, "time")
-        offset = self._offset(naive.date())
+        day = naive.date()
+        offset = self.offsets.get(day, ...)
+        if offset is ...:
+            offset = self._offset(day)
         if offset is None:
-            return dates.local_moment(naive.date(), naive.time(), self.tz, after=after).astimezone(UTC)
+            return dates.local_moment(day, naive.time(), self.tz, after=after).astimezone(UTC)
         return (naive - offset).replace(tzinfo=UTC)
 
 
@@ -51,7 +53,10 @@ def span(row, clock, stack):
     return start, clock.moment(row.end, after=start)
 
 
-def external_id(fmt, row, start, occurrences):
+def external_id(fmt, row, start, seen, repeats):
+    """The row's id: the source's own, else a hash of the fields that identify it and of how many rows before
+    it had the same fields (the first is 1). Those rows' ids are in `seen`, so the count is found there;
+    `repeats` keeps it only for fields that do repeat, not one entry per row."""
     family = fmt.split("_")[0]  # kimai and kimai_xlsx, toggl and toggl_json: one family of ids
     if row.source_id:
         ident = f"{family}:{row.source_id}"
@@ -67,6 +72,16 @@ def external_id(fmt, row, start, occurrences):
     else:
         when = start.astimezone(UTC).isoformat()  # a moment the file pins down itself
     fields = (mapping.person_key(row), norm(row.client), norm(row.project), norm(row.task), when)
-    occurrences[fields] = occurrences.get(fields, 0) + 1
-    digest = hashlib.sha1("\x1f".join((*fields, str(occurrences[fields]))).encode()).hexdigest()
+    occurrence = repeats.get(fields, 0) + 1
+    ident = _hashed(family, fields, occurrence)
+    while ident in seen:
+        occurrence += 1
+        ident = _hashed(family, fields, occurrence)
+    if occurrence > 1:
+        repeats[fields] = occurrence
+    return ident
+
+
+def _hashed(family, fields, occurrence):
+    digest = hashlib.sha1("\x1f".join((*fields, str(occurrence))).encode()).hexdigest()
     return f"{family}:{digest}"

@@ -52,17 +52,19 @@ def undo(run, *, by):
         if marked:
             unmark = list(touched.filter(external_id__in=list(marked)).exclude(billed_elsewhere=""))
             entries.set_billing(unmark, billed_elsewhere="", by=by)
-        rows = {link.external_id: link for link in run.entries.all()}
-        for entry in touched.select_related("task"):
-            link = rows[entry.external_id]
-            if link.action == ImportedEntry.Action.CREATED:
-                entries.remove(entry, by=by)
-                continue
-            restored = _restore(link.before)
+        reason = f"Undo of import #{run.pk}"
+        # What it created goes in one bulk removal through the write path (kept totals moved once); what it
+        # changed (few) is restored entry by entry.
+        created = run.entries.filter(action=ImportedEntry.Action.CREATED).values("external_id")
+        entries.remove_many(imported(created), by=by, reason=reason)
+        changed = {link.external_id: link for link in run.entries.filter(action=ImportedEntry.Action.CHANGED)}
+        for entry in imported(list(changed)).select_related("task"):
+            restored = _restore(changed[entry.external_id].before)
             if restored:
-                entries.change(entry, by=by, reason=f"Undo of import #{run.pk}", **restored)
+                entries.change(entry, by=by, reason=reason, **restored)
         run.status, run.undone_at, run.undone_by = ImportRun.Status.UNDONE, timezone.now(), by
         run.save(update_fields=["status", "undone_at", "undone_by"])
+        transaction.on_commit(run.discard_file)  # nothing needs the upload any more
     return run
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("imports/<int:pk>/columns/", views.import_mapping, name="mapping"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="confirm"),
     path("imports/<int:pk>/undo/", views.import_undo, name="undo"),
+    path("imports/<int:pk>/retry/", views.import_retry, name="retry"),
+    path("imports/<int:pk>/discard/", views.import_discard, name="discard"),
 ]

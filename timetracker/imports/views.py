@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from timetracker.imports import pipeline, tasks, undo
+from timetracker.imports import pipeline, tasks, undo, uploads
 from timetracker.imports.forms import ConfirmForm, MappingForm, UploadForm
 from timetracker.imports.models import ImportRun
 from timetracker.imports.parsers import FileError, generic
@@ -24,10 +25,22 @@ def _run(request, pk):
     return get_object_or_404(ImportRun.objects.for_user(request.user).select_related("created_by"), pk=pk)
 
 
+@csrf_exempt  # checked below, once the size is known to be fine: the CSRF check reads the whole body
 def import_list(request):
     """The upload form and the history of imports."""
     _manager(request)
+    if request.method == "POST":
+        if uploads.declared_too_big(request):
+            return _history(request, UploadForm(user=request.user), error=uploads.too_big_message())
+        uploads.limit(request)
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request):
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if getattr(request, "upload_too_big", False):
+        return _history(request, UploadForm(user=request.user), error=uploads.too_big_message())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         run = pipeline.receive(
@@ -38,17 +51,23 @@ def import_list(request):
             date_order=data["date_order"],
         )
         return redirect("imports:detail", run.pk)
+    return _history(request, form)
+
+
+def _history(request, form, error=""):
+    ImportRun.objects.fail_stale()
     runs = ImportRun.objects.for_user(request.user).select_related("created_by", "undone_by")
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
-    ctx = {"form": form, "page": page, "runs": page.object_list}
+    ctx = {"form": form, "page": page, "runs": page.object_list, "upload_error": error}
     if request.htmx and request.method == "GET":
         return render(request, "imports/import_list.html#import-history", ctx)
-    return render(request, "imports/import_list.html", ctx)
+    return render(request, "imports/import_list.html", ctx, status=413 if error else 200)
 
 
 def import_detail(request, pk):
     """The preview (with the choices to make before confirming), the progress, or the outcome of a run."""
     _manager(request)
+    ImportRun.objects.fail_stale()
     run = _run(request, pk)
     ctx = _ctx(run)
     if run.status == ImportRun.Status.PREVIEW:
@@ -152,3 +171,39 @@ def import_undo(request, pk):
     else:
         messages.success(request, f"Import #{run.pk} is undone: its entries are deleted or restored.")
     return redirect("imports:detail", run.pk)
+
+
+@require_POST
+def import_retry(request, pk):
+    """A failed run (its worker stopped, or the file or the data changed) checked again, to be confirmed anew.
+    Whatever it had begun was rolled back with its transaction."""
+    _manager(request)
+    run = _run(request, pk)
+    again = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.FAILED).exclude(file="")
+    if not again.update(status=ImportRun.Status.PREVIEW, message="", rows_done=0, heartbeat_at=None):
+        messages.error(
+            request, f"Import #{run.pk} is {run.get_status_display().lower()}; there is nothing to retry."
+        )
+        return redirect("imports:detail", run.pk)
+    run.refresh_from_db()
+    pipeline.preview(run)
+    return redirect("imports:detail", run.pk)
+
+
+@require_POST
+def import_discard(request, pk):
+    """Drop a run that wrote nothing (a preview not wanted, a failed run): its record and its stored file."""
+    _manager(request)
+    run = _run(request, pk)
+    unwritten = ImportRun.objects.filter(
+        pk=run.pk, status__in=[ImportRun.Status.PREVIEW, ImportRun.Status.FAILED]
+    )
+    if not unwritten.delete()[0]:
+        messages.error(
+            request, f"Import #{run.pk} is {run.get_status_display().lower()}; it cannot be discarded."
+        )
+        return redirect("imports:detail", run.pk)
+    if run.file:
+        run.file.delete(save=False)
+    messages.success(request, f"Import #{run.pk} ({run.file_name}) is discarded.")
+    return redirect("imports:list")

@@ -46,7 +46,20 @@ def _sqlite(model, name):
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.DecimalField):
-        return lambda value: ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
+        # Rates and amounts repeat across a load: each distinct value is formatted once.
+        seen = {}
+
+        def money(value):
+            text = seen.get(value)
+            if text is None:
+                if len(seen) > 10000:
+                    seen.clear()
+                text = seen[value] = ops.adapt_decimalfield_value(
+                    value, field.max_digits, field.decimal_places
+                )
+            return text
+
+        return money
     return None
 
 
@@ -66,3 +79,18 @@ def _moment():
         return last[1]
 
     return fast
+
+
+def delete_rows(model, ids, *, chunk=5000):
+    """Delete the rows with these ids without loading them (the caller has dealt with what cascades and with
+    history); returns how many."""
+    ids = list(ids)
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.pk.column)
+    deleted = 0
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        for first in range(0, len(ids), chunk):
+            part = ids[first : first + chunk]
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(part))})", part)
+            deleted += cursor.rowcount
+    return deleted

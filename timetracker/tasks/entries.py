@@ -16,23 +16,21 @@ seed (and imports and sync after them) call these functions, so each rule exists
 Models refuse writes made anywhere else (`models.write_path`).
 """
 
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import NamedTuple
+from datetime import UTC
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from timetracker.billing.models import Settings
 from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
 from timetracker.lib import dates
-from timetracker.lib.bulk import insert_rows
 from timetracker.lib.durations import MAX_SECONDS
 from timetracker.tasks import totals
 from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
 from timetracker.tasks.locks import lock, lock_entries
-from timetracker.tasks.models import Task, TimeEntry, price, write_path
+from timetracker.tasks.models import Task, TimeEntry, write_path
 
 ONE_MINUTE = 60
 # What change() may set; everything else on an entry belongs to the write path or to invoicing.
@@ -73,6 +71,10 @@ class Locked(EntryError):
 
 class Gone(EntryError):
     """The entry was deleted, stopped or moved by someone else meanwhile."""
+
+
+class Overlaps(EntryError):
+    """The agency does not allow a person's entries to overlap, and this one would."""
 
 
 # --- the rules ------------------------------------------------------------------------------------------
@@ -116,6 +118,32 @@ def refuse_used_up_bucket(task, *, at=None):
         raise BucketUsedUp(
             f'The bucket "{bucket}" is used up and set to stop new time. Ask a manager to top it up.', "task"
         )
+
+
+def refuse_overlap(entry):
+    """With "Allow overlapping entries" off, a person's time may not overlap their other entries (a running
+    timer counts up to now). Entries that only touch, one ending the minute the next starts, do not overlap.
+    Called under the user's lock, so two writes for one person cannot both slip past it."""
+    if Settings.load().allow_overlapping_entries:
+        return
+    end = entry.ended_at or timezone.now()
+    others = TimeEntry.objects.filter(user_id=entry.user_id, started_at__lt=end).exclude(pk=entry.pk)
+    clash = (
+        others.filter(Q(ended_at__gt=entry.started_at) | Q(ended_at__isnull=True))
+        .select_related("task")
+        .order_by("started_at")
+        .first()
+    )
+    if clash is None:
+        return
+    tz = dates.zone(entry.user.time_zone)
+    began = timezone.localtime(clash.started_at, tz)
+    until = f"{timezone.localtime(clash.ended_at, tz):%H:%M}" if clash.ended_at else "now (running)"
+    raise Overlaps(
+        f'It overlaps "{clash.task.title}" from {began:%d %b %Y %H:%M} to {until}, and overlapping entries '
+        "are turned off in Settings.",
+        "started_at",
+    )
 
 
 def refresh_status(task):
@@ -216,6 +244,7 @@ def record(
         if ended_at is not None:
             _settle(entry, snapshot_rate=hourly_rate is None)
         refuse_used_up_bucket(task, at=entry.started_at)
+        refuse_overlap(entry)
         _history(entry, by, "")
         entry.save()
         totals.move(after=entry)
@@ -302,6 +331,8 @@ def _apply(entry, fields, edit, *, by, reason):
         # Stopping records time already worked, so only new or moved time meets the hard stop.
         if task_changed or (not was_running and entry.duration_seconds > old_duration):
             refuse_used_up_bucket(entry.task, at=entry.started_at)
+    if {"started_at", "ended_at", "user"} & set(fields):
+        refuse_overlap(entry)
     _history(entry, by, reason)
     entry.save()
     totals.move(before, entry)
@@ -394,111 +425,16 @@ def rerate(entry, *, rate, source, reason, by=None):
     return entry
 
 
-# --- history in bulk -------------------------------------------------------------------------------------
+# --- history in bulk: tasks/bulk_entries.py ---------------------------------------------------------------
+
+_BULK = {"Work", "BULK_COLUMNS", "record_many", "remove_many"}
 
 
-class Work(NamedTuple):
-    """One piece of past work for `record_many`, lighter than an unsaved TimeEntry (which it also takes).
-    A `hourly_rate` given here overrides the rate precedence, as `record(hourly_rate=...)` does."""
+def __getattr__(name):
+    """`entries.record_many`, `entries.Work`...: the bulk half lives in bulk_entries (imported on first use, as
+    it builds on this module)."""
+    if name in _BULK:
+        from timetracker.tasks import bulk_entries
 
-    task: Task
-    user: object
-    started_at: datetime
-    ended_at: datetime
-    billable: bool | None = None
-    description: str = ""
-    source: str = EntrySource.IMPORT
-    paused_seconds: int = 0
-    hourly_rate: Decimal | None = None
-    external_id: str = ""
-    recorded_by: object = None
-
-
-# The columns record_many writes, in order; the rest keep their database defaults (none: every column here).
-BULK_COLUMNS = (
-    "task_id",
-    "user_id",
-    "recorded_by_id",
-    "started_at",
-    "ended_at",
-    "paused_at",
-    "paused_seconds",
-    "duration_seconds",
-    "rounded_seconds",
-    "billable",
-    "hourly_rate",
-    "rate_source",
-    "amount",
-    "description",
-    "source",
-    "external_id",
-    "invoice_line_id",
-    "billed_elsewhere",
-    "timer_mode",
-    "created_at",
-    "updated_at",
-)
-
-
-def record_many(entries, *, batch_size=20000):
-    """Record past work in bulk (the demo seed, imports, benchmarks): each `Work` (or unsaved TimeEntry) is
-    floored, checked, rated by precedence (unless it carries its own rate), rounded and priced by the same
-    functions `record` uses, then inserted in large batches (COPY on PostgreSQL), the kept totals moved once
-    at the end. Rows are not locked one by one and hard stops are not applied: this is history being loaded,
-    in the caller's transaction. No history rows are written (the load itself is the record). Returns the
-    number inserted."""
-    policies, rates, tasks, created = {}, {}, {}, 0
-    agency = Settings.load()
-    now = timezone.now()
-    batch, deltas = [], totals.Deltas()
-    with transaction.atomic(), write_path():
-        for item in entries:
-            task, user = item.task, item.user
-            client_id = task.client_id
-            if client_id not in policies:
-                policies[client_id] = agency.for_client(task.client).rounding_policy()
-            started, ended = floor_minute(item.started_at), floor_minute(item.ended_at)
-            paused = item.paused_seconds or 0
-            duration = check_span(item.started_at, item.ended_at, paused)
-            billable = task.billable if item.billable is None else item.billable
-            rate, rate_source = _bulk_rate(item, task, user, agency, rates)
-            rounded = policies[client_id].apply(duration)
-            amount = price(rounded, rate) if billable else None
-            recorded_by = item.recorded_by or user
-            batch.append(
-                (
-                    *(task.pk, user.pk, recorded_by.pk, started, ended, None, paused, duration, rounded),
-                    *(billable, rate, str(rate_source), amount, item.description or "", str(item.source)),
-                    *(item.external_id or "", None, "", TimerMode.UP.value, now, now),
-                )
-            )
-            tasks[task.pk] = task
-            figures = totals.figures(
-                duration, rounded, billable, amount, unbilled=True, rated=rate is not None
-            )
-            deltas.add((task.pk, user.pk), figures, started_at=started)
-            if len(batch) >= batch_size:
-                created += insert_rows(TimeEntry, BULK_COLUMNS, batch)
-                batch = []
-        created += insert_rows(TimeEntry, BULK_COLUMNS, batch)
-        lock(tasks=list(tasks))  # the totals rows move under their tasks' locks, as everywhere
-        deltas.write()
-        for task in tasks.values():
-            refresh_status(task)
-        for bucket in {t.bucket for t in tasks.values() if t.bucket_id}:
-            usage.record_alerts(bucket)
-    return created
-
-
-def _bulk_rate(item, task, user, agency, rates):
-    """(rate, source) for one bulk row: its own rate when it carries one, else the precedence (cached per task
-    and person: resolving it is a few queries)."""
-    if isinstance(item, TimeEntry):
-        if item.rate_source == RateSource.ENTRY:
-            return item.hourly_rate, RateSource.ENTRY
-    elif item.hourly_rate is not None:
-        return item.hourly_rate, RateSource.ENTRY
-    key = (task.pk, user.pk)
-    if key not in rates:
-        rates[key] = resolve_rate(task=task, user=user, settings=agency.for_client(task.client))
-    return rates[key]
+        return getattr(bulk_entries, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

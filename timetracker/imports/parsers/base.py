@@ -103,7 +103,7 @@ class Table:
         try:
             for values in self.reader:
                 number += 1
-                if not any(value.strip() for value in values):
+                if not "".join(values).strip():
                     continue  # a blank line, often the last one
                 if len(values) < width:
                     values += [""] * (width - len(values))
@@ -178,8 +178,23 @@ _DOT_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([AaPp])\.?[Mm]\.?)?")
 
 
+# A file repeats its dates on row after row, and its clock times too: each distinct text is read once.
+_DATES, _CLOCKS = {}, {}
+_REMEMBERED = 100_000  # distinct texts kept; a file with more starts again (a cache, not a leak)
+
+
 def parse_date(text, order="mdy", column="date"):
     """`2024-03-04`, `03/04/2024` or `3/4/24` (month first unless `order` is "dmy"), `04.03.2024`."""
+    found = _DATES.get((text, order))
+    if found is None:
+        found = _read_date(text, order, column)
+        if len(_DATES) >= _REMEMBERED:
+            _DATES.clear()
+        _DATES[(text, order)] = found
+    return found
+
+
+def _read_date(text, order, column):
     text = text.strip()
     if len(text) == 10 and text[4] == "-":
         try:
@@ -210,6 +225,16 @@ def parse_date(text, order="mdy", column="date"):
 
 def parse_clock(text, column="time"):
     """`14:05`, `14:05:09`, `2:05 PM`, `02:05:09 pm`: a wall-clock time."""
+    found = _CLOCKS.get(text)
+    if found is None:
+        found = _read_clock(text, column)
+        if len(_CLOCKS) >= _REMEMBERED:
+            _CLOCKS.clear()
+        _CLOCKS[text] = found
+    return found
+
+
+def _read_clock(text, column):
     if len(text) == 8 and text[2] == ":" and text[5] == ":":
         try:
             return time.fromisoformat(text)

@@ -7,6 +7,7 @@ from start and end; `Duration` follows a profile setting (`02:00:00 AM` on 12-ho
 
 import json
 from datetime import datetime
+from operator import itemgetter
 
 from timetracker.imports.parsers.base import (
     Columns,
@@ -15,7 +16,6 @@ from timetracker.imports.parsers.base import (
     Row,
     RowError,
     Table,
-    cell,
     parse_bool,
     parse_clock,
     parse_date,
@@ -35,31 +35,38 @@ def rows(open_file, options):
     with open_file() as binary:
         table = Table(binary)
         c = table.columns
-        user, email, start_d, start_t, end_d, end_t = c.require(LABEL, *SIGNATURE)
-        client, project, task = c.find("Client"), c.find("Project"), c.find("Task")
-        description, billable = c.find("Description"), c.find("Billable")
+        required = c.require(LABEL, *SIGNATURE)
+        optional = [c.find(name) for name in ("Client", "Project", "Task", "Description", "Billable")]
+        # One C call picks a row's cells; a column the file lacks reads the "" added after the last cell.
+        pick = itemgetter(*required, *(len(table.header) if p is None else p for p in optional))
+        has_billable = optional[-1] is not None
         for number, values in table:
+            values.append("")
+            user, email, start_d, start_t, end_d, end_t, client, project, task, description, billable = pick(
+                values
+            )
             try:
                 start = datetime.combine(
-                    parse_date(cell(values, start_d), "ymd", "Start date"),
-                    parse_clock(cell(values, start_t), "Start time"),
+                    parse_date(start_d.strip(), "ymd", "Start date"),
+                    parse_clock(start_t.strip(), "Start time"),
                 )
-                if not cell(values, end_d) and not cell(values, end_t):
+                end_d, end_t = end_d.strip(), end_t.strip()
+                if not end_d and not end_t:
                     yield Row(number, skip="The timer was still running when the file was exported.")
                     continue
                 end = datetime.combine(
-                    parse_date(cell(values, end_d), "ymd", "End date"),
-                    parse_clock(cell(values, end_t), "End time"),
+                    parse_date(end_d, "ymd", "End date"),
+                    parse_clock(end_t, "End time"),
                 )
                 yield Row(
                     number,
-                    person=cell(values, user),
-                    email=cell(values, email),
-                    client=cell(values, client),
-                    project=cell(values, project),
-                    task=cell(values, task),
-                    description=values[description] if description is not None else "",
-                    billable=parse_bool(cell(values, billable)) if billable is not None else None,
+                    person=user.strip(),
+                    email=email.strip(),
+                    client=client.strip(),
+                    project=project.strip(),
+                    task=task.strip(),
+                    description=description,
+                    billable=parse_bool(billable) if has_billable else None,
                     start=start,
                     end=end,
                 )

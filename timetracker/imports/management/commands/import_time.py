@@ -6,6 +6,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from timetracker.imports import parsers, pipeline
+from timetracker.imports.commit import commit
 from timetracker.imports.models import ImportRun
 
 
@@ -68,7 +69,7 @@ class Command(BaseCommand):
         refusal = pipeline.refusal(run)
         if refusal:
             raise CommandError(refusal)
-        pipeline.commit(run)
+        commit(run)
         if run.status != ImportRun.Status.DONE:
             raise CommandError(f"Nothing was imported: {run.message}")
         self.stdout.write(
