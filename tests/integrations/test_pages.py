@@ -96,3 +96,50 @@ def test_test_button_reads_without_writing(manager_client, httpserver):
     connection.save()
     response = manager_client.post(reverse("integrations:test", args=[connection.pk]), follow=True)
     assert "The test failed: The provider refused the credentials (HTTP 403" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: the worker's task runs on commit
+def test_sync_now_writes_and_the_history_shows_it_while_imports_lists_only_files(manager_client, httpserver):
+    from datetime import UTC, datetime
+
+    fake = Toggl(
+        entries=[Toggl.entry(7, datetime(2026, 11, 16, 9, tzinfo=UTC), 2700, description="Sprint review")]
+    )
+    fake.install(httpserver)
+    manager_client.post(
+        reverse("integrations:add"),
+        form(provider="toggl", token=fake.token, base_url=httpserver.url_for("/"), account="", email=""),
+    )
+    connection = Connection.objects.get()
+    response = manager_client.post(reverse("integrations:sync", args=[connection.pk]), follow=True)
+    page = response.content.decode()
+    assert "Synced: 1 new, 0 updated, 0 deleted, 0 conflicts." in page
+    run = SyncRun.objects.get()
+    assert run.status == "done" and f'href="/imports/{run.import_run_id}/"' in page
+    assert run.import_run.entries.count() == 1  # its entries, undoable like an import's
+    assert list(manager_client.get(reverse("imports:list")).context["runs"]) == []  # files only
+
+
+def test_the_token_is_in_no_admin_page_and_no_log_line(client, httpserver, caplog):
+    import logging
+
+    admin = UserFactory(role="Admin", username="root", is_staff=True, is_superuser=True)
+    fake = Toggl(token="tgl-secret-9f8e7d6c5b4a")
+    fake.install(httpserver)
+    connection = Connection(provider="toggl", name="T", base_url=httpserver.url_for("/"), created_by=admin)
+    connection.set_credentials(token=fake.token)
+    connection.save()
+    client.force_login(admin)
+    for url in (
+        reverse("admin:integrations_connection_changelist"),
+        reverse("admin:integrations_connection_change", args=[connection.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert fake.token not in page and connection.sealed_credentials not in page
+    fake.faults = [(500, {}, "boom")]
+    with caplog.at_level(logging.DEBUG):
+        from timetracker.integrations import sync
+
+        sync.run(sync.claim(connection, trigger="manual"), sleep=lambda seconds: None)
+    assert caplog.records and all(fake.token not in record.getMessage() for record in caplog.records)
+    assert all(fake.token not in str(value) for value in SyncRun.objects.values_list("message", "problems"))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from timetracker.imports import parsers
 from timetracker.imports.parsers import CHOICES
 
 # A run at work reports at least every few seconds (tasks.py, commit.py); one silent for this long has lost its
@@ -12,10 +13,17 @@ STALE_AFTER = timedelta(minutes=5)
 STOPPED = "The import stopped without finishing (its worker ended). Nothing was written; try again."
 
 
+SYNC_SUFFIX = "_sync"  # the source of a run a sync connection wrote (integrations/write.py)
+
+
 class ImportRunQuerySet(models.QuerySet):
     def for_user(self, user):
         """Imports write everyone's time, so only Managers and Admins see them."""
         return self.all() if user.is_manager and user.has_role else self.none()
+
+    def of_files(self):
+        """Uploaded files only: the runs a sync wrote through are listed on their connection's page."""
+        return self.exclude(source__endswith=SYNC_SUFFIX)
 
     def stale(self, now=None):
         """Runs that say they are at work but have not reported for STALE_AFTER. A queued run is not among
@@ -118,6 +126,14 @@ class ImportRun(models.Model):
         if self.file:
             self.file.delete(save=False)
             ImportRun.objects.filter(pk=self.pk).update(file="")
+
+    def rows(self):
+        """The run's rows: parsed from its file as they are read, or the rows a sync pulled from a provider's
+        API and handed in (`pulled`: the same Row objects a parser yields; integrations/write.py)."""
+        pulled = getattr(self, "pulled", None)
+        if pulled is not None:
+            return iter(pulled)
+        return parsers.read(self.source, self.open_file, self.options)
 
     def open_file(self):
         """The uploaded file, opened for reading from the start (a dry run hands in its own `opener`)."""

@@ -1,6 +1,6 @@
 """An import, from file to time: parse -> map -> preview -> commit.
 
-- parse: `parsers.read` streams the file's rows (a Row, or a Problem naming the row and the reason);
+- parse: `run.rows()` (`parsers.read`) streams the file's rows (a Row, or a Problem naming the row and the reason);
 - map: `mapping.Directory` matches clients, projects, tasks and people by name, or marks them to be created;
 - preview: `check()` classifies every row without writing: new, unchanged, changed, conflict (changed upstream
   but invoiced here), skipped, error; and lists the entries imported before that the file no longer has;
@@ -120,7 +120,7 @@ def walk(run, directory, outcome, progress=None):
     stack, repeats, seen = {}, {}, outcome.seen
     span, external_id, resolve, problem = rows.span, rows.external_id, directory.resolve, outcome.problem
     source, first, last = run.source, FIRST_YEAR, LAST_YEAR
-    for item in parsers.read(run.source, run.open_file, run.options):
+    for item in run.rows():
         outcome.rows += 1
         if progress and outcome.rows % PROGRESS_EVERY == 0:
             progress(outcome.rows)

@@ -56,7 +56,7 @@ def _upload(request):
 
 def _history(request, form, error=""):
     ImportRun.objects.fail_stale()
-    runs = ImportRun.objects.for_user(request.user).select_related("created_by", "undone_by")
+    runs = ImportRun.objects.for_user(request.user).of_files().select_related("created_by", "undone_by")
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "runs": page.object_list, "upload_error": error}
     if request.htmx and request.method == "GET":

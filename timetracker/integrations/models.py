@@ -142,6 +142,14 @@ class SyncRun(models.Model):
     conflicts = models.JSONField(default=list, blank=True)
     problems = models.JSONField(default=list, blank=True, help_text="Skipped and bad entries, and why.")
     message = models.TextField(blank=True)
+    import_run = models.OneToOneField(
+        "imports.ImportRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_run",
+        help_text="The import the rows were written as (its entries, and its undo).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -171,22 +179,3 @@ class SyncRun(models.Model):
         if self.started_at and self.finished_at:
             return round((self.finished_at - self.started_at).total_seconds(), 1)
         return None
-
-
-class SyncedEntry(models.Model):
-    """Which of our entries a connection brought in, by their external id, and when it last saw them
-    upstream: a re-read window that no longer lists one means it was deleted there."""
-
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="synced")
-    external_id = models.CharField(max_length=100)
-    started_at = models.DateTimeField(help_text="The upstream start, to find the ones inside a window.")
-    fingerprint = models.CharField(max_length=40, help_text="The upstream fields last written, hashed.")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["connection", "external_id"], name="one_link_per_synced_entry")
-        ]
-        indexes = [models.Index(fields=["connection", "started_at"])]
-
-    def __str__(self):
-        return self.external_id
