@@ -26,6 +26,8 @@ def posted(form, **changes):
         value = form[name].value()
         if isinstance(field, forms.BooleanField):
             value = "on" if value else False
+        if isinstance(field, forms.FileField):
+            continue  # a browser posts no file unless one is chosen
         if value is not None:
             data[name] = value
     data.update(changes)

@@ -30,7 +30,13 @@ from timetracker.api.work import (
     tasks_for,
 )
 from timetracker.api.work_serializers import TaskSerializer
-from timetracker.billing.forms import NO_SEPARATOR, SEPARATORS, ClientSettingsForm, GlobalSettingsForm
+from timetracker.billing.forms import (
+    AGENCY_GROUP,
+    NO_SEPARATOR,
+    SEPARATORS,
+    ClientSettingsForm,
+    GlobalSettingsForm,
+)
 from timetracker.billing.models import SETTING_NAMES, ClientSettings, Settings
 from timetracker.buckets.forms import BucketForm
 from timetracker.buckets.models import Bucket
@@ -341,7 +347,7 @@ def settings_form_data(instance, request):
             problems[name] = ["Unknown setting."]
         elif isinstance(value, list | dict):
             problems[name] = ["Give a single value."]
-        elif isinstance(Settings._meta.get_field(name).default, bool) and not isinstance(value, bool | None):
+        elif isinstance(Settings._meta.get_field(name).default, bool) and not _boolean(value):
             problems[name] = ["Must be true or false."]
     if problems:
         raise serializers.ValidationError(problems)
@@ -352,11 +358,22 @@ def settings_form_data(instance, request):
             data[name] = ""
         elif isinstance(value, bool):
             data[name] = "true" if value else "false"
+        elif isinstance(Settings._meta.get_field(name).default, bool) and isinstance(value, str):
+            data[name] = value.lower()
         elif name in SEPARATORS and value == "":
             data[name] = NO_SEPARATOR
         else:
             data[name] = str(value)
+    # The agency's own details (name, address, logo...) on the global row are not settings of the API: kept.
+    for name in AGENCY_GROUP[1] if isinstance(instance, Settings) else ():
+        if name != "agency_logo":
+            data[name] = getattr(instance, name)
     return data
+
+
+def _boolean(value):
+    # A form body sends "true" / "false" as text.
+    return isinstance(value, bool | None) or (isinstance(value, str) and value.lower() in ("true", "false"))
 
 
 def save_settings_form(form):

@@ -34,6 +34,21 @@ GROUPS = [
     ("Calendar", ["week_start"]),
 ]
 
+# The agency's own details: global settings only (a client cannot override who sends the invoice).
+AGENCY_GROUP = (
+    "Agency (on invoices)",
+    [
+        "agency_name",
+        "agency_email",
+        "agency_address",
+        "agency_tax_id",
+        "agency_bank_details",
+        "invoice_footer",
+        "agency_logo",
+        "quantity_format",
+    ],
+)
+
 LABELS = {
     "reminder_after_hours": "Running-timer reminder after (hours)",
     "allow_overlapping_entries": "Allow overlapping entries",
@@ -263,12 +278,17 @@ class GlobalSettingsForm(SettingsFormMixin, forms.ModelForm):
 
     class Meta:
         model = Settings
-        fields = SETTING_NAMES
+        fields = [*SETTING_NAMES, *AGENCY_GROUP[1]]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("agency_address", "agency_bank_details", "invoice_footer")
+        }
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.setup_fields()
+        self.fields["agency_logo"].help_text = "PNG or JPEG, shown at the top of invoices."
         for name in SEPARATORS:
             self.separator_field(name)
         self.fields["thousand_separator"].required = False
@@ -280,6 +300,9 @@ class GlobalSettingsForm(SettingsFormMixin, forms.ModelForm):
         cleaned = super().clean()
         self.check_money_format({name: cleaned.get(name) for name in MONEY_ARGS})
         return cleaned
+
+    def groups(self):
+        return [*super().groups(), (AGENCY_GROUP[0], [self[name] for name in AGENCY_GROUP[1]])]
 
 
 class ClientSettingsForm(SettingsFormMixin, forms.ModelForm):

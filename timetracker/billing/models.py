@@ -126,8 +126,30 @@ class SettingFields(models.Model):
 SETTING_NAMES = [f.name for f in SettingFields._meta.local_fields]
 
 
+class QuantityFormat(models.TextChoices):
+    DECIMAL = "decimal", "Decimal hours (20.50)"
+    CLOCK = "clock", "Hours and minutes (20:30)"
+
+
 class Settings(SettingFields):
     """The agency's global settings: a single row, created on first use."""
+
+    # Who sends the invoices: on the invoice page, its PDF and its e-mail (the agency's, never per client).
+    agency_name = models.CharField(max_length=200, blank=True, help_text="Empty: the site's name.")
+    agency_address = models.TextField(blank=True)
+    agency_tax_id = models.CharField("Tax / VAT id", max_length=60, blank=True)
+    agency_bank_details = models.TextField(
+        blank=True, help_text="IBAN, BIC, account name: printed on invoices."
+    )
+    agency_email = models.EmailField(blank=True, help_text="Replies to invoice e-mails go here.")
+    agency_logo = models.ImageField(upload_to="agency/", blank=True)
+    invoice_footer = models.TextField(blank=True, help_text="Printed at the foot of every invoice.")
+    quantity_format = models.CharField(
+        max_length=7,
+        choices=QuantityFormat,
+        default=QuantityFormat.DECIMAL,
+        help_text="How invoice lines show their hours beside a rate per hour.",
+    )
 
     history = HistoricalRecords()
 
@@ -335,3 +357,26 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} on {self.paid_on}"
+
+
+class InvoiceMail(models.Model):
+    """An invoice (or a payment reminder) e-mailed from here: the invoice page lists them."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        REMINDER = "reminder", "Payment reminder"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="mails")
+    kind = models.CharField(max_length=8, choices=Kind, default=Kind.INVOICE)
+    recipients = models.TextField(help_text="The addresses it went to, one per line.")
+    subject = models.CharField(max_length=200)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.invoice} to {self.recipients}"

@@ -5,12 +5,13 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from timetracker.billing.models import Settings
+from timetracker.billing.models import QuantityFormat, Settings
 
 
 def invoice_document_context(invoice):
     """What the invoice page and its PDF both show: the agency, the client, lines, totals and payments."""
-    merged = Settings.load().for_client(invoice.client)
+    agency = Settings.load()
+    merged = agency.for_client(invoice.client)
     return {
         "invoice": invoice,
         "client": invoice.client,
@@ -18,9 +19,12 @@ def invoice_document_context(invoice):
         "payments": list(invoice.payments.all()),
         "money": merged.money_format(),
         "status": invoice.derived_status(),
-        # There is no agency address setting yet; a deployment may add AGENCY_ADDRESS to its settings.
-        "agency_name": django_settings.SITE_NAME,
-        "agency_address": getattr(django_settings, "AGENCY_ADDRESS", ""),
+        # Who sends it: Settings' agency details (the site's name until they are filled in).
+        "agency": agency,
+        "agency_name": agency.agency_name or django_settings.SITE_NAME,
+        "agency_address": agency.agency_address,
+        # Hours beside a rate per hour: 20.50 reads as a quantity, 20:30 as a clock time (Settings decides).
+        "quantity_style": "decimal" if agency.quantity_format == QuantityFormat.DECIMAL else "clock",
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from timetracker.billing import invoice_views, rerate_views, unbilled_views, views
+from timetracker.billing import invoice_views, mail_views, rerate_views, unbilled_views, views
 
 app_name = "billing"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("billing/invoices/new/", unbilled_views.invoice_create, name="invoice_create"),
     path("billing/invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice_detail"),
     path("billing/invoices/<int:pk>/send/", invoice_views.invoice_send, name="invoice_send"),
+    path("billing/invoices/<int:pk>/email/", mail_views.invoice_email, name="invoice_email"),
+    path("billing/invoices/<int:pk>/remind/", mail_views.invoice_remind, name="invoice_remind"),
     path("billing/invoices/<int:pk>/cancel/", invoice_views.invoice_cancel, name="invoice_cancel"),
     path("billing/invoices/<int:pk>/status/", invoice_views.invoice_status, name="invoice_status"),
     path("billing/invoices/<int:pk>/payments/", invoice_views.invoice_payment, name="invoice_payment"),

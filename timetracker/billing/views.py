@@ -19,7 +19,10 @@ def settings_page(request):
         if client is None:
             return redirect("billing:settings")
         return redirect("billing:client_settings", client.pk)
-    form = GlobalSettingsForm(request.POST if request.method == "POST" else None, instance=Settings.load())
+    posted = request.method == "POST"
+    form = GlobalSettingsForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=Settings.load()
+    )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()

@@ -1,0 +1,94 @@
+"""Invoices by e-mail: the invoice with its PDF to the client's billing contacts, and a payment reminder for
+an overdue one. Templated mail (templates/email/invoice*.{txt,html}) from the agency, replies to the agency's
+address, a Bcc to the sender; each e-mail is logged on the invoice (InvoiceMail).
+
+A draft is marked sent only once its e-mail has gone: a failed send leaves the invoice as it was."""
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from timetracker.billing import invoicing
+from timetracker.billing.choices import PaymentStatus
+from timetracker.billing.models import InvoiceMail, Settings
+from timetracker.billing.pdf import invoice_document_context, render_invoice_pdf
+from timetracker.lib.money import format_money
+
+MAX_RECIPIENTS = 20
+
+
+class MailError(ValueError):
+    """The e-mail cannot be sent as asked; the message says why."""
+
+
+def recipients(text):
+    """Addresses from a field (commas, semicolons, spaces or lines between them), each checked."""
+    found = [part for part in text.replace(";", ",").replace("\n", ",").replace(" ", ",").split(",") if part]
+    if not found:
+        raise MailError("Give at least one e-mail address.")
+    if len(found) > MAX_RECIPIENTS:
+        raise MailError(f"At most {MAX_RECIPIENTS} addresses at once.")
+    for address in found:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise MailError(f'"{address}" is not an e-mail address.') from None
+    return list(dict.fromkeys(found))
+
+
+def default_recipients(invoice):
+    return invoice.client.email or ""
+
+
+def agency_name():
+    return Settings.load().agency_name or django_settings.SITE_NAME
+
+
+def send_invoice(invoice, *, to, by, note=""):
+    """E-mail the invoice with its PDF; a draft becomes Sent. Returns the InvoiceMail logged."""
+    if invoice.status == PaymentStatus.CANCELED:
+        raise MailError(f"{invoice} is canceled; it cannot be sent.")
+    subject = f"Invoice {invoice.number} from {agency_name()}"
+    log = _send(invoice, InvoiceMail.Kind.INVOICE, subject, "email/invoice", to=to, by=by, note=note)
+    if invoice.status == PaymentStatus.DRAFT:
+        invoicing.send(invoice, by=by)
+    return log
+
+
+def send_reminder(invoice, *, to, by, note=""):
+    """A payment reminder for an invoice that is overdue, with the PDF again."""
+    if invoice.derived_status() != PaymentStatus.OVERDUE:
+        raise MailError(f"{invoice} is not overdue; a reminder is for invoices past their due date.")
+    subject = f"Reminder: invoice {invoice.number} from {agency_name()} is overdue"
+    return _send(
+        invoice, InvoiceMail.Kind.REMINDER, subject, "email/invoice_reminder", to=to, by=by, note=note
+    )
+
+
+def _send(invoice, kind, subject, template, *, to, by, note):
+    addresses = recipients(to)
+    agency = Settings.load()
+    ctx = {
+        **invoice_document_context(invoice),
+        "note": note.strip(),
+        "agency_name": agency_name(),
+        "sender": by,
+        "outstanding": format_money(invoice.outstanding(), agency.for_client(invoice.client).money_format()),
+        "today": timezone.localdate(),
+    }
+    mail = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", ctx),
+        to=addresses,
+        bcc=[by.email] if by.email else [],
+        reply_to=[agency.agency_email or by.email] if (agency.agency_email or by.email) else [],
+    )
+    mail.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
+    mail.attach(f"Invoice {invoice.number}.pdf", render_invoice_pdf(invoice), "application/pdf")
+    mail.send()
+    return InvoiceMail.objects.create(
+        invoice=invoice, kind=kind, recipients="\n".join(addresses), subject=subject, sent_by=by
+    )
