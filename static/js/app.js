@@ -24,6 +24,21 @@
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
+    // The folded navigation on narrow screens: the button opens it, a click outside it closes it again.
+    var toggle = document.querySelector("[data-nav-toggle]");
+    if (toggle) {
+      var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+      var open = toggle.contains(event.target) ? toggle.getAttribute("aria-expanded") !== "true"
+        : nav.contains(event.target) && toggle.getAttribute("aria-expanded") === "true";
+      toggle.setAttribute("aria-expanded", String(open));
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var toggle = document.querySelector("[data-nav-toggle][aria-expanded=true]");
+    if (event.key === "Escape" && toggle) {
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    }
   });
 
   document.addEventListener("htmx:afterSettle", function () { openModals(document); });
@@ -68,5 +83,18 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { openModals(document); tick(); });
+  // Long filter forms start folded on a phone, unless the address already carries filters; a wider screen
+  // (a phone turned sideways) has no button to unfold them, so it shows them.
+  var narrow = window.matchMedia("(max-width: 640px)");
+  function foldFilters() {
+    var filtered = Array.from(new URLSearchParams(location.search).keys()).some(function (key) {
+      return key !== "sort" && key !== "page";
+    });
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (fold) {
+      fold.open = !narrow.matches || filtered;
+    });
+  }
+  narrow.addEventListener("change", function () { if (!narrow.matches) foldFilters(); });
+
+  document.addEventListener("DOMContentLoaded", function () { foldFilters(); openModals(document); tick(); });
 })();
