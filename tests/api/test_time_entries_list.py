@@ -72,6 +72,7 @@ def test_an_entry_has_the_documented_shape(api_alice, alice, bob, task):
         "amount": "135.00",
         "description": "Banner",
         "billing": {"status": "invoiced", "invoice_id": line.invoice_id},
+        "updated_at": entry.updated_at.isoformat().replace("+00:00", "Z"),
     }
 
 
@@ -180,7 +181,7 @@ def test_sort_and_order_with_timesheet_aliases(api_alice, alice, task):
         ({"task_id": "999999"}, "task_id"),
         ({"project_id": "999999"}, "project_id"),
         ({"client_id": "999999"}, "client_id"),
-        ({"contact_id": "999999"}, "client_id"),
+        ({"contact_id": "999999"}, "contact_id"),  # the message names the parameter as it was sent
         ({"user_id": "999999"}, "user_id"),
         ({"task_id": "abc"}, "task_id"),
         ({"billable": "maybe"}, "billable"),

@@ -17,12 +17,13 @@ def paths(django_db_blocker):
     ("path", "method", "statuses"),
     [
         ("/api/v1/time-entries", "get", {"200", "400", "401", "403"}),
-        ("/api/v1/time-entries", "post", {"201", "400", "401", "403", "409", "422"}),
+        ("/api/v1/time-entries", "post", {"201", "400", "401", "403", "404", "409", "422"}),
         ("/api/v1/time-entries/{id}", "get", {"200", "401", "403", "404"}),
         ("/api/v1/time-entries/{id}", "patch", {"200", "400", "401", "403", "404", "409", "422"}),
         ("/api/v1/time-entries/{id}", "delete", {"204", "401", "403", "404", "409"}),
         ("/api/v1/time-entries/unbilled", "get", {"200", "400", "401", "403"}),
         ("/api/v1/time-entries/{id}/mark-invoiced", "put", {"200", "400", "401", "403", "404", "409", "422"}),
+        ("/api/v1/time-entries/{id}/mark-invoiced", "delete", {"200", "401", "403", "404", "409"}),
         ("/api/v1/time-entries/{id}/notes", "get", {"200", "400", "401", "403", "404"}),
         ("/api/v1/time-entries/{id}/notes", "post", {"201", "400", "401", "403", "404", "422"}),
     ],
@@ -44,4 +45,13 @@ def test_every_list_parameter_is_documented(paths):
         "order", "filter", "page", "per_page",
     }  # fmt: skip
     unbilled = {p["name"] for p in paths["/api/v1/time-entries/unbilled"]["get"]["parameters"]}
-    assert unbilled == {"client_id", "contact_id", "project_id", "page", "per_page", "cursor", "count"}
+    assert unbilled == {
+        "client_id",
+        "contact_id",
+        "project_id",
+        "page",
+        "per_page",
+        "limit",
+        "cursor",
+        "count",
+    }

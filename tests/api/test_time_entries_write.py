@@ -83,7 +83,7 @@ def test_create_from_hours_and_minutes_starts_at_nine_local(bob, task):
     [
         ({"started_at": "2026-03-02T09:00:10Z", "ended_at": "2026-03-02T09:00:59Z"}, "ended_at"),
         (
-            {"started_at": "2026-03-02T09:00Z", "ended_at": "2026-03-02T09:10Z", "paused_duration": 560},
+            {"started_at": "2026-03-02T09:00Z", "ended_at": "2026-03-02T09:10Z", "paused_duration": 600},
             "ended_at",
         ),
         ({"started_at": "2026-03-02T10:00Z", "ended_at": "2026-03-02T09:00Z"}, "ended_at"),
@@ -112,12 +112,13 @@ def test_exactly_one_minute_is_enough(api_alice, task):
     )
 
 
-def test_unknown_or_invisible_task_is_a_422(api_bob, task):
+def test_unknown_or_invisible_task_is_a_404(api_bob, task):
+    """As the Timesheets API answers: an id that names nothing the key may see is not found."""
     other = TaskFactory()
     times = {"started_at": "2026-03-02T09:00Z", "ended_at": "2026-03-02T10:00Z"}
     for task_id in (999999, other.pk):
-        error = fail(api_bob.post(URL, {"task_id": task_id, **times}, format="json"), 422)
-        assert error["fields"] == {"task_id": ["Unknown task."]}
+        error = fail(api_bob.post(URL, {"task_id": task_id, **times}, format="json"), 404)
+        assert error["message"] == f"There is no task {task_id} that you can see."
     assert api_bob.post(URL, {"task_id": task.pk, **times}, format="json").status_code == 201
 
 

@@ -3,8 +3,10 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from timetracker.accounts.models import people_with_roles, visible_users
 from timetracker.api.base import ApiView
-from timetracker.api.error_serializers import errors
+from timetracker.api.error_serializers import errors, with_errors
+from timetracker.api.work import ApiGenericView, check_params
 
 
 class MeView(ApiView):
@@ -38,4 +40,24 @@ class MeView(ApiView):
         )
 
 
-urlpatterns = [path("me", MeView.as_view(), name="me")]
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="__str__")
+    time_zone = serializers.CharField()
+
+
+class UserListView(ApiGenericView):
+    """The team members whose ids `user_id` takes: everyone for Managers and Admins, yourself for Staff."""
+
+    @extend_schema(responses=with_errors({200: UserSerializer(many=True)}, 400))
+    def get(self, request):
+        check_params(request, [])
+        people = people_with_roles() & visible_users(request.user)
+        return self.paginated(people.order_by("username", "pk"), UserSerializer)
+
+
+urlpatterns = [
+    path("me", MeView.as_view(), name="me"),
+    path("users", UserListView.as_view(), name="users"),
+]

@@ -3,10 +3,18 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from timetracker.api.work_serializers import choice_field, id_field
+from timetracker.api.work_serializers import (
+    EmailField,
+    NumberField,
+    TextField,
+    URLField,
+    choice_field,
+    id_field,
+)
 from timetracker.billing.models import SETTING_NAMES, ClientSettings, Settings
 from timetracker.buckets.models import Recurrence
 from timetracker.clients.models import Client, Project, Site
@@ -55,7 +63,20 @@ class FiguresMixin(serializers.Serializer):
     )
 
 
-class ClientSerializer(RatesHidden, FiguresMixin, serializers.ModelSerializer):
+class StrictModelSerializer(serializers.ModelSerializer):
+    """Model fields read strictly: text is text, an empty string is no number."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+        models.EmailField: EmailField,
+        models.URLField: URLField,
+        models.DecimalField: NumberField,
+    }
+
+
+class ClientSerializer(RatesHidden, FiguresMixin, StrictModelSerializer):
     money_fields = ("hourly_rate", "unbilled_amount")
 
     class Meta:
@@ -79,7 +100,7 @@ class ClientSerializer(RatesHidden, FiguresMixin, serializers.ModelSerializer):
         extra_kwargs = {"hourly_rate": model_bounds(Client, "hourly_rate")}
 
 
-class ClientScoped(serializers.ModelSerializer):
+class ClientScoped(StrictModelSerializer):
     """client_id is chosen on create and fixed afterwards; names are unique per client."""
 
     client_id = id_field()
@@ -207,17 +228,17 @@ class BucketSerializer(serializers.Serializer):
 class BucketWriteSerializer(serializers.Serializer):
     """Types only; the rules (clients, negative hours, thresholds) are BucketForm's."""
 
-    title = serializers.CharField(max_length=200)
+    title = TextField(max_length=200)
     client_ids = serializers.ListField(child=id_field(), max_length=1000)
-    hours = serializers.DecimalField(**MONEY)
-    hourly_price = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    hours = NumberField(**MONEY)
+    hourly_price = NumberField(**MONEY, required=False, allow_null=True)
     recurrence = choice_field(Recurrence, required=False)
     start_date = serializers.DateField(required=False)
     rollover = serializers.BooleanField(required=False)
     thresholds = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=100)
     billable_only = serializers.BooleanField(required=False)
     hard_stop = serializers.BooleanField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = TextField(required=False, allow_blank=True)
 
 
 class SettingsSerializer(RatesHidden, serializers.ModelSerializer):

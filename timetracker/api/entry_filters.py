@@ -6,6 +6,7 @@ from functools import reduce
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
@@ -17,7 +18,7 @@ from timetracker.lib.periods import resolve_period
 from timetracker.tasks.models import UNBILLED, Task
 
 # Paging, not filtering: the keyset cursor and the count switch are read by api/pagination.py.
-PAGING = ("page", "per_page", "cursor", "count")
+PAGING = ("page", "per_page", "limit", "cursor", "count")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 SORTS = {
@@ -33,28 +34,42 @@ STATES = {
     "non_billable": Q(billable=False),
     "invoiced": ~UNBILLED,
 }
-ALIASES = {"contact_id": "client_id", "date_start": "from_date", "date_end": "to_date"}
+ALIASES = {
+    "contact_id": "client_id",
+    "date_start": "from_date",
+    "date_end": "to_date",
+    "modified_after": "updated_since",  # Kimai's name
+}
 
 
 def _p(name, type_, description, enum=None):
     return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description, enum=enum)
 
 
+# Ids as the filters read them: whole numbers from 1 below 2**31 (scoped_id).
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 ID_PARAMETERS = [
-    _p("task_id", OpenApiTypes.INT, "Only this task's entries."),
-    _p("project_id", OpenApiTypes.INT, "Only entries on this project's tasks."),
-    _p("client_id", OpenApiTypes.INT, "Only entries on this client's tasks."),
-    _p("contact_id", OpenApiTypes.INT, "Alias of client_id (Moneybird)."),
+    _p("task_id", ID, "Only this task's entries."),
+    _p("project_id", ID, "Only entries on this project's tasks."),
+    _p("client_id", ID, "Only entries on this client's tasks."),
+    _p("contact_id", ID, "Alias of client_id (Moneybird)."),
 ]
 LIST_PARAMETERS = [
     *ID_PARAMETERS,
-    _p("user_id", OpenApiTypes.INT, "Only this user's entries (Staff keys only ever see their own)."),
+    _p("user_id", ID, "Only this user's entries (Staff keys only ever see their own)."),
     _p("billable", OpenApiTypes.BOOL, "true or false."),
     _p("from_date", OpenApiTypes.DATE, "Started on or after this local day (YYYY-MM-DD)."),
     _p("to_date", OpenApiTypes.DATE, "Started on or before this local day (YYYY-MM-DD)."),
     _p("date_start", OpenApiTypes.DATE, "Alias of from_date."),
     _p("date_end", OpenApiTypes.DATE, "Alias of to_date."),
     _p("day", OpenApiTypes.DATE, "Started on this local day (YYYY-MM-DD)."),
+    _p(
+        "updated_since",
+        OpenApiTypes.DATETIME,
+        "Only entries created or changed at or after this moment (ISO 8601), for incremental sync. "
+        "Deleted entries are not listed.",
+    ),
+    _p("modified_after", OpenApiTypes.DATETIME, "Alias of updated_since (Kimai)."),
     _p(
         "status",
         OpenApiTypes.STR,
@@ -89,9 +104,18 @@ def refuse_unknown(params, allowed):
         raise BadFilter(f'Unknown query parameter "{unknown[0]}". Known: {", ".join(sorted(allowed))}.')
 
 
+def _names(name):
+    return (name, *(alias for alias, n in ALIASES.items() if n == name))
+
+
+def _given(params, name):
+    """The name the caller used for `name` (itself or an alias), so messages name what was sent."""
+    return next((key for key in _names(name) if key in params), name)
+
+
 def _value(params, name):
     """The parameter or its alias; giving both with different values is refused."""
-    values = {params[key] for key in (name, *(a for a, n in ALIASES.items() if n == name)) if key in params}
+    values = {params[key] for key in _names(name) if key in params}
     if len(values) > 1:
         raise BadFilter(f"{name} and its alias were both given, with different values.")
     return values.pop() if values else None
@@ -105,6 +129,7 @@ def scoped_id(params, name, label, visible):
     raw = _value(params, name)
     if raw is None:
         return None
+    name = _given(params, name)
     if not (raw.isascii() and raw.isdecimal()) or not 0 < int(raw) < 2**31:
         raise BadFilter(f'{name} must be a positive whole number, not "{raw}".')
     if not visible.filter(pk=int(raw)).exists():
@@ -157,6 +182,19 @@ def _day(params, name, tz):
         raise BadFilter(f'{name}: "{raw}" is not a valid date.') from None
 
 
+def _moment(params, name, tz):
+    raw = _value(params, name)
+    if raw is None:
+        return None
+    try:
+        moment = parse_datetime(raw.replace(" ", "+"))  # a "+" offset arrives as a space when not encoded
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise BadFilter(f'{_given(params, name)} must be a moment as 2026-03-02T09:00:00+01:00, not "{raw}".')
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, tz)
+
+
 def scope_ids(entries, params, user):
     """task_id, project_id, client_id (contact_id): each must name something the key may see."""
     task = scoped_id(params, "task_id", "task", Task.objects.for_user(user))
@@ -196,6 +234,10 @@ def apply(entries, params, *, user):
     """Filter and order `entries` (already scoped to the user) by the list's query parameters."""
     refuse_unknown(params, LIST_NAMES)
     tz = timezone.get_current_timezone()
+    pairs = None
+    if raw := params.get("filter", "").strip():
+        pairs = moneybird_pairs(raw)
+        params = with_filter_parameters(params, pairs)
     entries = scope_ids(entries, params, user)
     if (owner := user_id(params, user)) is not None:
         entries = entries.filter(user_id=owner)
@@ -210,6 +252,8 @@ def apply(entries, params, *, user):
         entries = entries.filter(started_at__lt=end[1])
     if day := _day(params, "day", tz):
         entries = entries.in_period(*day)
+    if since := _moment(params, "updated_since", tz):
+        entries = entries.filter(updated_at__gte=since)
     status = _choice(params, "status", ["running", "stopped"])
     include_active = _bool(params, "include_active")
     if status == "running":
@@ -223,37 +267,69 @@ def apply(entries, params, *, user):
         entries = entries.invoiced()
     if query := params.get("query", "").strip():
         entries = entries.filter(description__icontains=query)
-    if raw := params.get("filter", "").strip():
-        entries = entries.filter(moneybird_filter(raw, tz))
+    if pairs is not None:
+        entries = entries.filter(moneybird_filter(pairs, tz, dated=any(params.get(n) for n in DATED)))
     sort = SORTS[_choice(params, "sort", list(SORTS)) or "started_at"]
     prefix = "" if _choice(params, "order", ["asc", "desc"]) == "asc" else "-"
     return entries.order_by(prefix + sort, prefix + "pk")
 
 
-def moneybird_filter(text, tz):
-    """`period:this_year,state:open|non_billable` as one Q."""
-    condition, seen = Q(), set()
+# Keys of `filter=` that are the list's own parameters in Moneybird's syntax (`filter=contact_id:4,day:...`).
+FILTER_PARAMETERS = ("contact_id", "project_id", "user_id", "day", "include_active", "include_nil_contacts")
+DATED = ("from_date", "to_date", "date_start", "date_end", "day")
+
+
+def moneybird_pairs(text):
+    """`period:this_year,state:open|non_billable,contact_id:4` as {key: value}; an unknown key is a 400."""
+    pairs = {}
     for part in text.split(","):
         key, sep, value = (piece.strip() for piece in part.partition(":"))
         key = key.lower()
         if not sep or not key or not value:
             raise BadFilter(f'filter: cannot read "{part}"; use key:value pairs such as period:this_year.')
-        if key in seen:
+        if key in pairs:
             raise BadFilter(f'filter: "{key}" is given twice.')
-        seen.add(key)
-        if key == "period":
-            try:
-                start, end = resolve_period(value, tz=tz, week_start=int(Settings.load().week_start))
-            except ValueError as error:
-                raise BadFilter(f"filter period: {error}") from None
-            condition &= Q(started_at__gte=start, started_at__lt=end)
-        elif key == "state":
-            states = [state.strip().lower() for state in value.split("|")]
-            for state in states:
-                if state not in STATES:
-                    raise BadFilter(f'filter state: unknown state "{state}"; use {", ".join(STATES)}.')
-            if "all" not in states:
-                condition &= reduce(operator.or_, (STATES[state] for state in states))
-        else:
-            raise BadFilter(f'filter: unknown key "{key}"; use period and state.')
+        if key not in ("period", "state", *FILTER_PARAMETERS):
+            raise BadFilter(
+                f'filter: unknown key "{key}"; use period, state, {", ".join(FILTER_PARAMETERS)}.'
+            )
+        pairs[key] = value
+    return pairs
+
+
+def with_filter_parameters(params, pairs):
+    """The query parameters with the filter's own (ids, day, include_active) added, as if given plainly."""
+    merged = {key: params.get(key) for key in params}
+    for key in FILTER_PARAMETERS:
+        if key not in pairs:
+            continue
+        value = pairs[key]
+        if key == "day" and re.fullmatch(r"[0-9]{8}", value):  # Moneybird also writes days as YYYYMMDD
+            value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+        if merged.get(key, value) != value:
+            raise BadFilter(f"{key} is given both in filter and as a parameter, with different values.")
+        merged[key] = value
+    # Every task has a client here, so entries without a contact never exist: the flag only has to be valid.
+    _bool(merged, "include_nil_contacts")
+    return merged
+
+
+def moneybird_filter(pairs, tz, *, dated):
+    """The period and state of `filter=` as one Q. Without a period, Moneybird's default (this_year) holds,
+    unless the dates are chosen otherwise (`day`, `from_date`/`to_date`): `dated`."""
+    condition = Q()
+    period = pairs.get("period") or (None if dated else "this_year")
+    if period:
+        try:
+            start, end = resolve_period(period, tz=tz, week_start=int(Settings.load().week_start))
+        except ValueError as error:
+            raise BadFilter(f"filter period: {error}") from None
+        condition &= Q(started_at__gte=start, started_at__lt=end)
+    if "state" in pairs:
+        states = [state.strip().lower() for state in pairs["state"].split("|")]
+        for state in states:
+            if state not in STATES:
+                raise BadFilter(f'filter state: unknown state "{state}"; use {", ".join(STATES)}.')
+        if "all" not in states:
+            condition &= reduce(operator.or_, (STATES[state] for state in states))
     return condition

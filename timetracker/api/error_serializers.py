@@ -9,7 +9,7 @@ DESCRIPTIONS = {
     403: "The key's user lacks the role or permission.",
     404: "No such object, or one the key may not see.",
     409: "The request conflicts with the current state.",
-    415: "The body is not JSON.",
+    415: "The body is not JSON, form-encoded or multipart.",
     422: "The body is understood but its content is invalid.",
 }
 

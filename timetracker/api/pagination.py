@@ -15,14 +15,22 @@ from timetracker.api.errors import BadFilter
 
 
 class PerPagePagination(PageNumberPagination):
-    """`?page=` and `?per_page=` (default 25, at most 100; asking for more is a 400, as Moneybird does)."""
+    """`?page=` and `?per_page=` (default 25, at most 100; asking for more is a 400, as Moneybird does).
+
+    `limit` is the Timesheets API's name for `per_page`. A page that is not a whole number, or lies past the
+    end, is the query string's fault: a 400 naming `page`, on every list (never a 404: the list exists)."""
 
     page_size = 25
     page_size_query_param = "per_page"
+    page_size_alias = "limit"
     max_page_size = 100
 
     def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
+        params = request.query_params
+        raw, alias = params.get(self.page_size_query_param), params.get(self.page_size_alias)
+        if raw is not None and alias is not None and raw != alias:
+            raise BadFilter("per_page and its alias limit were both given, with different values.")
+        raw = alias if raw is None else raw
         if raw is None:
             return self.page_size
         if not (raw.isascii() and raw.isdecimal()) or int(raw) < 1:
@@ -30,6 +38,34 @@ class PerPagePagination(PageNumberPagination):
         if int(raw) > self.max_page_size:
             raise BadFilter(f"per_page can be at most {self.max_page_size}; {raw} was asked for.")
         return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            raise page_error(request, getattr(self, "page", None)) from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        alias = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        parameters.append(
+            {"name": self.page_size_alias, "required": False, "in": "query", "description": "Alias of per_page.",
+             "schema": alias}
+        )  # fmt: skip
+        return parameters
+
+
+def page_error(request, page=None):
+    """The 400 for a page that is not a whole number from 1, or lies past the end."""
+    raw = request.query_params.get("page")
+    if raw is None or not (raw.isascii() and raw.isdecimal()) or int(raw) < 1:
+        return BadFilter(f'page must be a whole number from 1 (or "last"), not "{raw}".')
+    return BadFilter(f"page: there is no page {raw}; the list ends before it.")
 
 
 CURSOR_HELP = (
@@ -77,7 +113,7 @@ class KeysetPagination(PerPagePagination):
             start = (self.page_number - 1) * self.size
             rows = list(queryset[start : start + self.size + 1])
             if not rows and self.page_number > 1:
-                raise NotFound(self.invalid_page_message)
+                raise page_error(request)
         # One row more than the page tells whether there is a next one, without counting.
         self.has_next, self.rows = len(rows) > self.size, rows[: self.size]
         return self.rows
@@ -117,7 +153,7 @@ class KeysetPagination(PerPagePagination):
     def _page_number(self, request):
         raw = request.query_params.get(self.page_query_param) or "1"
         if not (raw.isascii() and raw.isdecimal()) or int(raw) < 1:
-            raise NotFound(self.invalid_page_message)
+            raise page_error(request)
         return int(raw)
 
     def get_next_link(self):

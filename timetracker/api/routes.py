@@ -1,10 +1,21 @@
 """All /api/v1/ routes, gathered from the resource modules (each lists its own, most specific first)."""
 
-from timetracker.api import account, billing, directory, imports, reports, saved_reports, time_entries, work
+from timetracker.api import (
+    account,
+    billing,
+    directory,
+    entry_actions,
+    imports,
+    reports,
+    saved_reports,
+    time_entries,
+    work,
+)
 
 urlpatterns = [
     *account.urlpatterns,
     *time_entries.urlpatterns,
+    *entry_actions.urlpatterns,
     *work.urlpatterns,
     *directory.urlpatterns,
     *billing.urlpatterns,

@@ -7,15 +7,18 @@ Decisions:
 - Setting `hourly_rate` (an entry override) is for Managers and Admins (403 otherwise): Staff could otherwise
   price their own time onto invoices. Creating for another user is 403 for Staff.
 - `duration_seconds` of a running entry is the time so far.
+- Bodies come in each seed's dialect (entry_input.py tells them apart by their fields) and name a task, or a
+  project or client whose default task is used (entry_tasks.py); one the key cannot see is a 404.
+- Marking invoiced takes an optional body and is undone by DELETE (time billed elsewhere only).
 """
 
 import zoneinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Sum
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -23,29 +26,54 @@ from rest_framework.response import Response
 from timetracker.accounts.models import User
 from timetracker.api import entry_filters
 from timetracker.api.base import ApiView
-from timetracker.api.entry_serializers import (
+from timetracker.api.directory_serializers import hours
+from timetracker.api.entry_input import (
+    CREATE_BODY,
     MarkInvoicedSerializer,
+    NoteInputSerializer,
     TimeEntryCreateSerializer,
-    TimeEntryNoteSerializer,
-    TimeEntrySerializer,
     TimeEntryUpdateSerializer,
     check_worked,
+    read,
+)
+from timetracker.api.entry_serializers import (
+    TimeEntryNoteSerializer,
+    TimeEntrySerializer,
+    UnbilledEntrySerializer,
     error_responses,
 )
-from timetracker.api.errors import BadFilter, Conflict
+from timetracker.api.entry_tasks import task_for
+from timetracker.api.errors import Conflict
 from timetracker.api.pagination import CURSOR_PARAMETERS, KeysetPagination, PerPagePagination
+from timetracker.api.parsers import unwrap
 from timetracker.api.permissions import HasRole, IsManager
 from timetracker.billing import invoicing
 from timetracker.billing.models import Settings
+from timetracker.lib import dates
 from timetracker.tasks import entries
 from timetracker.tasks.choices import EntrySource
 from timetracker.tasks.models import Note, Task, TaskTotal, TimeEntry
 
 TAGS = ["time-entries"]
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The entry's id.")
+ID = OpenApiParameter(
+    "id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="The entry's id."
+)
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Page number."),
-    OpenApiParameter("per_page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="At most 100."),
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1}, OpenApiParameter.QUERY, description="Page number."
+    ),
+    OpenApiParameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+        OpenApiParameter.QUERY,
+        description="1 to 100.",
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+        OpenApiParameter.QUERY,
+        description="Alias of per_page.",
+    ),
 ]
 
 
@@ -72,8 +100,12 @@ class EntryView(ApiView):
     def can_see_rates(self):
         return self.agency_settings().can_see_rates(self.request.user)
 
-    def show(self, entries, many=False):
-        return TimeEntrySerializer(entries, many=many, context={"can_see_rates": self.can_see_rates()}).data
+    def show(self, entries, many=False, serializer=TimeEntrySerializer):
+        return serializer(entries, many=many, context={"can_see_rates": self.can_see_rates()}).data
+
+    def body(self, serializer_class):
+        """The body as `serializer_class` reads it: JSON or form, inside Moneybird's `time_entry` or not."""
+        return read(serializer_class, unwrap(self.request.data, "time_entry"))
 
     def entries(self):
         return TimeEntry.objects.for_user(self.request.user).select_related("task", "invoice_line")
@@ -89,7 +121,7 @@ class EntryView(ApiView):
     def visible_task(self, pk):
         task = Task.objects.for_user(self.request.user).filter(pk=pk).first()
         if task is None:
-            raise serializers.ValidationError({"task_id": ["Unknown task."]})
+            raise exceptions.NotFound(f"There is no task {pk} that you can see.")
         return Task.objects.select_related("client", "project", "bucket").get(pk=task.pk)
 
     def refuse_rate_change(self, data):
@@ -97,18 +129,14 @@ class EntryView(ApiView):
             raise exceptions.PermissionDenied("Only Managers and Admins may set an entry's hourly rate.")
 
     def page_of(self, queryset, count=None):
-        """(paginator, rows); a page that is not a number or lies past the end is a 400 naming `page`.
-        `count`: the matches, when known from the kept totals (KeysetPagination only)."""
+        """(paginator, rows); `count`: the matches, when known from the kept totals (KeysetPagination only)."""
         paginator = self.pagination_class()
         known = {"count": count} if count is not None else {}
-        try:
-            return paginator, paginator.paginate_queryset(queryset, self.request, view=self, **known)
-        except exceptions.NotFound as error:
-            raise BadFilter(f'page: {error.detail} ("{self.request.query_params.get("page")}")') from None
+        return paginator, paginator.paginate_queryset(queryset, self.request, view=self, **known)
 
-    def paginate(self, queryset, extra=None, count=None):
+    def paginate(self, queryset, extra=None, count=None, serializer=TimeEntrySerializer):
         paginator, page = self.page_of(queryset, count)
-        response = paginator.get_paginated_response(self.show(page, many=True))
+        response = paginator.get_paginated_response(self.show(page, many=True, serializer=serializer))
         response.data.update(extra or {})
         return response
 
@@ -146,13 +174,11 @@ class TimeEntryListView(EntryView):
             "`hours` + `minutes` + `date` (starting 09:00 local). The rate is snapshotted unless "
             "`hourly_rate` overrides it."
         ),
-        request=TimeEntryCreateSerializer,
-        responses={201: TimeEntrySerializer, **error_responses(400, 401, 403, 409, 422)},
+        request=CREATE_BODY,
+        responses={201: TimeEntrySerializer, **error_responses(400, 401, 403, 404, 409, 422)},
     )
     def post(self, request):
-        form = TimeEntryCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = self.body(TimeEntryCreateSerializer)
         caller = request.user
         user = caller
         if data.get("user_id", caller.pk) != caller.pk:
@@ -161,23 +187,25 @@ class TimeEntryListView(EntryView):
             user = User.objects.filter(pk=data["user_id"], is_active=True).first()
             if user is None or not user.has_role:
                 raise serializers.ValidationError({"user_id": ["Unknown user."]})
-        task = self.visible_task(data["task_id"])
         self.refuse_rate_change(data)
-        try:
-            entry = entries.record(
-                task=task,
-                user=user,
-                by=caller,
-                started_at=data["started_at"],
-                ended_at=data["ended_at"],
-                paused_seconds=data["paused_duration"],
-                description=data.get("description", ""),
-                billable=data.get("billable"),
-                hourly_rate=data.get("hourly_rate"),
-                source=EntrySource.API,
-            )
-        except entries.EntryError as error:
-            raise refused(error) from None
+        # One transaction: a default task made for an entry the write path then refuses is not kept.
+        with transaction.atomic():
+            task = task_for(caller, data)
+            try:
+                entry = entries.record(
+                    task=task,
+                    user=user,
+                    by=caller,
+                    started_at=data["started_at"],
+                    ended_at=data["ended_at"],
+                    paused_seconds=data["paused_duration"],
+                    description=data.get("description", ""),
+                    billable=data.get("billable"),
+                    hourly_rate=data.get("hourly_rate"),
+                    source=EntrySource.API,
+                )
+            except entries.EntryError as error:
+                raise refused(error) from None
         return Response(self.show(entry), status=status.HTTP_201_CREATED)
 
 
@@ -204,9 +232,7 @@ class TimeEntryDetailView(EntryView):
         responses={200: TimeEntrySerializer, **error_responses(400, 401, 403, 404, 409, 422)},
     )
     def patch(self, request, pk):
-        form = TimeEntryUpdateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = self.body(TimeEntryUpdateSerializer)
         entry = self.get_entry(pk)
         if entry.is_invoiced:  # before any check of the body: the entry is locked whatever it says
             raise Conflict("This entry is invoiced, so it can no longer be changed.")
@@ -222,13 +248,17 @@ class TimeEntryDetailView(EntryView):
             changes["hourly_rate"] = data["hourly_rate"]
         if "task_id" in data and data["task_id"] != entry.task_id:
             changes["task"] = self.visible_task(data["task_id"])
+        if "worked_seconds" in data:  # hours + minutes: the same start, the end where that much work ends
+            worked = data["worked_seconds"] + entry.paused_seconds
+            changes["ended_at"] = dates.add_elapsed(entry.started_at, worked)
         if not entry.is_running:
             started_at, ended_at = (
                 changes.get("started_at", entry.started_at),
                 changes.get("ended_at", entry.ended_at),
             )
             paused = changes.get("paused_seconds", entry.paused_seconds)
-            field = next((n for n in ("ended_at", "started_at", "paused_duration") if n in data), "ended_at")
+            sent = ("ended_at", "started_at", "paused_duration", "worked_seconds")
+            field = next((n for n in sent if n in data), "ended_at").replace("worked_seconds", "hours")
             check_worked(started_at, ended_at, paused, field)
         try:
             entries.change(entry, by=request.user, **changes)
@@ -265,7 +295,7 @@ UnbilledSerializer = inline_serializer(
         "next_cursor": serializers.CharField(
             allow_null=True, help_text="Pass as `cursor` for the rows after these; null on the last page."
         ),
-        "results": TimeEntrySerializer(many=True),
+        "results": UnbilledEntrySerializer(many=True),
         "total_hours": serializers.DecimalField(
             max_digits=12, decimal_places=2, help_text="Rounded hours of all matching entries."
         ),
@@ -306,13 +336,13 @@ class UnbilledView(EntryView):
             amount=Sum("unbilled_amount", default=Decimal("0")),
         )
         totals["amount"] = Decimal(totals["amount"]).quantize(Decimal("0.01"))
-        hours = (Decimal(totals["rounded"]) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         extra = {
-            "total_hours": str(hours),
+            "total_hours": hours(totals["rounded"]),
             "total_amount": str(totals["amount"]) if self.can_see_rates() else None,
             "currency_code": self.agency_settings().currency_code,
         }
-        return self.paginate(entries.order_by("started_at", "pk"), extra, count=totals["count"])
+        rows = entries.select_related("task__project").order_by("started_at", "pk")
+        return self.paginate(rows, extra, count=totals["count"], serializer=UnbilledEntrySerializer)
 
 
 class MarkInvoicedView(EntryView):
@@ -321,21 +351,48 @@ class MarkInvoicedView(EntryView):
     @extend_schema(
         tags=TAGS,
         summary="Mark as invoiced elsewhere",
-        description="Lock the entry as billed on an invoice made outside the app. Managers and Admins only.",
+        description=(
+            "Lock the entry as billed on an invoice made outside the app. The body is optional: "
+            "`reference` (the outside invoice's number) and/or `invoice_id` (its id there). "
+            "Managers and Admins only; DELETE undoes it."
+        ),
         parameters=[ID],
         request=MarkInvoicedSerializer,
         responses={200: TimeEntrySerializer, **error_responses(400, 401, 403, 404, 409, 422)},
     )
     def put(self, request, pk):
-        form = MarkInvoicedSerializer(data=request.data)
+        form = MarkInvoicedSerializer(data=unwrap(request.data, "time_entry"))
         form.is_valid(raise_exception=True)
         entry = self.get_entry(pk)
         if entry.is_invoiced:
             raise Conflict("This entry is already invoiced.")
         try:
-            invoicing.mark_invoiced([entry], reference=form.validated_data["reference"], by=request.user)
+            invoicing.mark_invoiced([entry], reference=form.reference_text(), by=request.user)
         except invoicing.InvoicingError as error:
             raise Conflict(str(error)) from None
+        return Response(self.show(self.get_entry(pk)))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Undo mark as invoiced",
+        description=(
+            "The entry is unbilled again. Only time marked as invoiced elsewhere: time on one of our "
+            "invoices comes off by voiding its line or canceling the invoice (409 here)."
+        ),
+        parameters=[ID],
+        request=None,
+        responses={200: TimeEntrySerializer, **error_responses(401, 403, 404, 409)},
+    )
+    def delete(self, request, pk):
+        entry = self.get_entry(pk)
+        if entry.invoice_line_id:
+            raise Conflict(
+                f"This entry is on invoice {entry.invoice_line.invoice_id}; void its line or cancel that invoice."
+            )
+        try:
+            invoicing.unmark_invoiced([entry], by=request.user)
+        except invoicing.InvoicingError:
+            raise Conflict("This entry is not marked as invoiced elsewhere.") from None
         return Response(self.show(self.get_entry(pk)))
 
 
@@ -354,15 +411,15 @@ class NotesView(EntryView):
     @extend_schema(
         tags=TAGS,
         summary="Add a note to an entry",
+        description="`body` (or Moneybird's `note`), also inside a `note` wrapper.",
         parameters=[ID],
-        request=TimeEntryNoteSerializer,
+        request=NoteInputSerializer,
         responses={201: TimeEntryNoteSerializer, **error_responses(400, 401, 403, 404, 422)},
     )
     def post(self, request, pk):
         entry = self.get_entry(pk)
-        form = TimeEntryNoteSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        note = Note.objects.create(entry=entry, author=request.user, body=form.validated_data["body"])
+        data = read(NoteInputSerializer, unwrap(request.data, "note"))
+        note = Note.objects.create(entry=entry, author=request.user, body=data["body"])
         return Response(TimeEntryNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 

@@ -32,7 +32,7 @@ from timetracker.tasks.choices import TaskStatus
 from timetracker.tasks.forms import ClientScopedTaskForm, TaskEditForm
 from timetracker.tasks.models import Task, TimeEntry
 
-PAGING = ("page", "per_page")
+PAGING = ("page", "per_page", "limit")
 
 
 class PlainMetadata(SimpleMetadata):
@@ -88,7 +88,11 @@ def bool_param(request, name):
 
 
 def id_parameter(name, what):
-    return OpenApiParameter(name, int, description=f"Only {what}; an id that does not exist is a 400.")
+    return OpenApiParameter(
+        name,
+        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        description=f"Only {what}; an id that does not exist is a 400.",
+    )
 
 
 # --- tasks ----------------------------------------------------------------------------------------
@@ -257,6 +261,7 @@ class TaskDetailView(ApiGenericView):
             raise Conflict(f"{', '.join(refused)} cannot be changed: {reason}")
         assignee = resolve_assignee(user, changes, current=task.assignee)
         form = TaskEditForm(form_data(task, changes), instance=task, user=user)
+        keep_current_choices(form, task, changes)
         if not form.is_valid():
             raise form_errors(form)
         with transaction.atomic():
@@ -276,6 +281,22 @@ class TaskDetailView(ApiGenericView):
         except entries.EntryError as problem:
             raise Conflict(str(problem)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def keep_current_choices(form, task, changes):
+    """What the body leaves as it is stays valid, even archived since (a client, its project, sites, bucket):
+    the form offers only active ones, which is right for a choice being made, not for one already made."""
+    current = {
+        "client": Client.objects.filter(pk=task.client_id),
+        "project": Project.objects.filter(pk=task.project_id),
+        "bucket": Bucket.objects.filter(pk=task.bucket_id),
+        "sites": task.sites.all(),
+    }
+    old = form_data(task, {})
+    for name, kept in current.items():
+        api_name = API_NAMES[name]
+        if api_name not in changes or not _differs(old[name], form_data(task, changes)[name]):
+            form.fields[name].queryset = (form.fields[name].queryset | kept).distinct()
 
 
 def _differs(old, new):

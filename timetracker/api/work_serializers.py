@@ -25,6 +25,36 @@ def id_field(**kwargs):
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+# The input fields every API body uses, as strict as the schema says: DRF takes 0 for a text ("0") and "" for a
+# null number on nullable fields; a script that sends either has a bug worth a 422. Form bodies send strings.
+
+
+class TextField(serializers.CharField):
+    """Text only."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class EmailField(TextField, serializers.EmailField):
+    pass
+
+
+class URLField(TextField, serializers.URLField):
+    pass
+
+
+class NumberField(serializers.DecimalField):
+    """A decimal; an empty string is not one (null is, where allowed)."""
+
+    def validate_empty_values(self, data):
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+
 class TaskSerializer(serializers.Serializer):
     """A task as the API shows it; hourly_rate is null when the caller may not see rates."""
 
@@ -61,14 +91,14 @@ class TaskSerializer(serializers.Serializer):
 class TaskWriteSerializer(serializers.Serializer):
     """POST creates with these; PATCH changes only what it is given."""
 
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
+    title = TextField(max_length=200)
+    description = TextField(required=False, allow_blank=True)
     client_id = id_field()
     project_id = id_field(required=False, allow_null=True)
     site_ids = serializers.ListField(child=id_field(), required=False, max_length=1000)
     bucket_id = id_field(required=False, allow_null=True)
     billable = serializers.BooleanField(required=False)
-    hourly_rate = serializers.DecimalField(
+    hourly_rate = NumberField(
         max_digits=10,
         decimal_places=2,
         min_value=0,

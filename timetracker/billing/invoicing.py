@@ -272,6 +272,21 @@ def mark_invoiced(entries, *, reference, by=None):
     return entries
 
 
+def unmark_invoiced(entries, *, by=None):
+    """Undo `mark_invoiced`: time marked as billed elsewhere is unbilled again. Time on one of our invoices
+    is not: it comes off by voiding its line or canceling the invoice."""
+    with transaction.atomic():
+        ids = write.lock_entries(TimeEntry.objects.filter(pk__in=[e.pk for e in entries]), by=by)
+        entries = list(TimeEntry.objects.filter(pk__in=ids).order_by("pk"))
+        unmarked = [e for e in entries if not e.billed_elsewhere]
+        if unmarked:
+            raise InvoicingError(
+                f"{len(unmarked)} of these entries are not marked as invoiced elsewhere; nothing was changed."
+            )
+        write.set_billing(entries, billed_elsewhere="", by=by)
+    return entries
+
+
 def _locked(invoice):
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
