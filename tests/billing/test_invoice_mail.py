@@ -1,6 +1,7 @@
 """Invoices by e-mail: the PDF to the client's billing contacts with the agency's details, a Bcc to the
 sender, logged on the invoice; a draft becomes Sent only once the e-mail went; reminders for overdue ones."""
 
+import io
 import shutil
 import subprocess
 from datetime import timedelta
@@ -9,6 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from tests.billing.invoice_support import entry, make_invoice
 from tests.factories import UserFactory
@@ -117,3 +119,25 @@ def test_staff_cannot_email_invoices(client, draft):
     client.force_login(UserFactory(role="Staff"))
     assert client.post(email_url(draft), {"to": "x@y.example"}).status_code == 403
     assert mail.outbox == []
+
+
+def test_the_invoice_page_offers_email_lists_mails_and_the_settings_take_a_logo(client, alice, agency, draft):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.billing.test_settings_views import global_data
+
+    client.force_login(alice)
+    page = client.get(reverse("billing:invoice_detail", args=[draft.pk])).content.decode()
+    assert reverse("billing:invoice_email", args=[draft.pk]) in page and "Mark as sent" in page
+    mailing.send_invoice(draft, to="billing@acme.example", by=alice)
+    page = client.get(reverse("billing:invoice_detail", args=[draft.pk])).content.decode()
+    assert "Invoice to billing@acme.example by" in page and "Tax id DE123456789" in page
+    # A small PNG as the logo, through the settings page's form.
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), (20, 90, 160)).save(buffer, "PNG")
+    png = buffer.getvalue()
+    data = global_data(agency_name="Nordlicht Studio GmbH")
+    data["agency_logo"] = SimpleUploadedFile("logo.png", png, content_type="image/png")
+    assert client.post(reverse("billing:settings"), data).status_code == 302
+    assert Settings.load().agency_logo.name.startswith("agency/logo")
+    assert mailing.render_invoice_pdf(draft).startswith(b"%PDF")  # with the logo in it

@@ -209,7 +209,8 @@ def test_preview_shows_lines_totals_and_confirm_fields(alice_client, acme, no_ro
     # One rate per line; the rate tells the two lines of the same task apart.
     assert [line.description for line in draft.lines] == ["Homepage at $80.00/h", "Homepage at $95.50/h"]
     assert draft.subtotal == Decimal("131.14")
-    assert "1:30" in response.text and "0:07" in response.text
+    # Quantities beside a rate per hour read as decimal hours by default (Settings: quantity format).
+    assert "1.50" in response.text and "0.12" in response.text
     assert "$120.00" in response.text and "$11.14" in response.text
     assert "Tax (21%)" in response.text and "$27.54" in response.text and "$158.68" in response.text
     # The page carries a fingerprint of what it shows (count, newest id, id sum, rounded time, cents), not ids.

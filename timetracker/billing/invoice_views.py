@@ -127,6 +127,7 @@ def _render_detail(request, invoice, payment_form, status=200):
                 else [s for s in MANUAL_STATUSES if s != status_now and (s != PaymentStatus.REFUNDED or paid)]
             ),
             "history": _history(invoice),
+            "mails": list(invoice.mails.select_related("sent_by")),
         }
     )
     return render(request, "billing/invoice_detail.html", ctx, status=status)

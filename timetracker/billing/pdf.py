@@ -23,9 +23,14 @@ def invoice_document_context(invoice):
         "agency": agency,
         "agency_name": agency.agency_name or django_settings.SITE_NAME,
         "agency_address": agency.agency_address,
-        # Hours beside a rate per hour: 20.50 reads as a quantity, 20:30 as a clock time (Settings decides).
-        "quantity_style": "decimal" if agency.quantity_format == QuantityFormat.DECIMAL else "clock",
+        "quantity_style": quantity_style(agency),
     }
+
+
+def quantity_style(agency):
+    """How invoice lines write their hours beside a rate per hour: 20.50 reads as a quantity, 20:30 as a
+    clock time (Settings decides; the `duration` filter's style)."""
+    return "decimal" if agency.quantity_format == QuantityFormat.DECIMAL else "clock"
 
 
 def render_invoice_pdf(invoice):

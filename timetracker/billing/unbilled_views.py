@@ -21,6 +21,7 @@ from timetracker.billing.invoice_forms import (
 )
 from timetracker.billing.invoice_views import _require_manager
 from timetracker.billing.models import Settings
+from timetracker.billing.pdf import quantity_style
 from timetracker.lib.dates import local_midnight
 from timetracker.lib.money import format_money
 from timetracker.tasks.models import Task, TaskTotal, TimeEntry
@@ -273,6 +274,7 @@ def _create_context(form, error=None):
         "money": (settings.for_client(client) if client else settings).money_format(),
         "selection": draft.fingerprint if draft else "",
         "error": error or preview_error,
+        "quantity_style": quantity_style(settings),
     }
 
 
