@@ -48,3 +48,12 @@ def test_continue_from_the_page_tells_the_user(client, sam):
     client.force_login(sam)
     response = client.post(reverse("tasks:task_continue", args=[second.pk]))
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Stopped Copy after 5m."]
+
+
+def test_the_timer_panel_says_it_after_a_start_from_the_modal(client, sam):
+    first = TaskFactory(title="Copy", assignee=sam)
+    timer.start(user=sam, task=first, now=timezone.now() - timedelta(minutes=12))
+    second = TaskFactory(title="Design", assignee=sam)
+    client.force_login(sam)
+    response = client.post(reverse("tasks:task_continue", args=[second.pk]), headers={"HX-Request": "true"})
+    assert 'role="status">Stopped Copy after 12m.' in response.content.decode()

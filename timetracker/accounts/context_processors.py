@@ -4,16 +4,18 @@ from django.urls import NoReverseMatch, reverse
 NAVIGATION = [
     ("Dashboard", "dashboard"),
     ("Logs", "tasks:log_list"),
+    ("Team", "tasks:team_week"),
     ("Buckets", "buckets:list"),
     ("Clients", "clients:list"),
     ("Sites", "clients:site_list"),
     ("Billing", "billing:unbilled"),
     ("Reports", "reports:index"),
     ("Imports", "imports:list"),
+    ("Integrations", "integrations:list"),
     ("Settings", "billing:settings"),
 ]
 # Sections only some roles may open; the others do not see them in the navigation (rather than a 403).
-MANAGER_ONLY = {"billing:unbilled", "imports:list"}
+MANAGER_ONLY = {"billing:unbilled", "imports:list", "integrations:list", "tasks:team_week"}
 ADMIN_ONLY = {"billing:settings"}
 
 
