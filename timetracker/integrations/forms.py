@@ -43,9 +43,15 @@ class ConnectionForm(forms.ModelForm):
             "every_minutes",
             "enabled",
         ]
-        labels = {"every_minutes": "Sync every (minutes)", "window_days": "Days read back"}
+        labels = {
+            "every_minutes": "Sync every (minutes)",
+            "window_days": "Days read back",
+            "base_url": "API address",
+            "unknown_user": "Unmatched people's time goes to",
+        }
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].widget = forms.Select(
             choices=[(name, name) for name in sorted(zoneinfo.available_timezones())]

@@ -59,7 +59,7 @@ class Connection(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Whose time entries of people we can't match become; empty: they are skipped and listed.",
+        help_text="Whose time the entries of people we can't match by e-mail or name become (empty: yours).",
     )
     people = models.JSONField(
         default=dict, blank=True, help_text="The provider's people (e-mail or name) mapped to our user ids."
