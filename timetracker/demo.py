@@ -155,6 +155,12 @@ def _settings():
         settings.rounding_enabled = True
         settings.rounding_mode = "up"
         settings.rounding_interval = 15
+        # Who sends the demo's invoices: what the invoice page and its PDF print under "From".
+        settings.agency_name = "Nordlicht Web Studio"
+        settings.agency_address = "Hafenstraße 12\n20457 Hamburg\nGermany"
+        settings.agency_tax_id = "DE 123 456 789"
+        settings.agency_bank_details = "IBAN DE89 3704 0044 0532 0130 00 · BIC COBADEFFXXX"
+        settings.invoice_footer = "Thank you for working with us."
         settings.save()
     return settings
 
