@@ -209,3 +209,23 @@ def test_the_sync_command_prints_the_counts(connect, capsys):
         "done: new 3, updated 0, unchanged 0, deleted 0, conflicts 0, skipped 1, errors 0"
         in capsys.readouterr().out
     )
+
+
+def test_add_connection_prints_the_id_and_checks_what_the_page_checks(admin_user, capsys):
+    from django.core.management.base import CommandError
+
+    from timetracker.integrations.models import Connection
+
+    args = ["add_connection", "harvest", "--name", "Harvest", "--token", "hv-token-123456789", "--by", "ada"]
+    with pytest.raises(CommandError, match="account: Harvest needs the account id"):
+        call_command(*args, "--email", "ops@agency.example")
+    call_command(
+        *args, "--email", "ops@agency.example", "--account", "1121001", "--time-zone", "Europe/Berlin"
+    )
+    out = capsys.readouterr().out.strip()
+    connection = Connection.objects.get()
+    assert out == str(connection.pk) and "hv-token" not in out
+    assert (
+        connection.credentials() == {"token": "hv-token-123456789"}
+        and connection.time_zone == "Europe/Berlin"
+    )

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from timetracker.integrations.forms import ConnectionForm
 from timetracker.integrations.models import Connection, Provider
 
 
@@ -35,30 +35,27 @@ class Command(BaseCommand):
         by = self._user(options["by"]) if options["by"] else User.objects.filter(is_superuser=True).first()
         if by is None:
             raise CommandError("No Admin to add it as: give --by USERNAME.")
-        connection = Connection(
-            provider=options["provider"],
-            name=options["name"],
-            base_url=options["base_url"],
-            workspace=options["workspace"],
-            account=options["account"],
-            email=options["email"],
-            window_days=options["window_days"],
-            every_minutes=options["every"],
-            unknown_user=self._user(options["unknown_user"]) if options["unknown_user"] else None,
-            created_by=by,
-        )
-        if options["time_zone"]:
-            connection.time_zone = options["time_zone"]
-        connection.set_credentials(token=options["token"])
-        try:
-            connection.full_clean()
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
-            )
-            raise CommandError(problems) from None
-        connection.save()
-        self.stdout.write(str(connection.pk))
+        # The page's form, so the command checks exactly what the page checks (e.g. Harvest's account id).
+        data = {
+            "provider": options["provider"],
+            "name": options["name"],
+            "token": options["token"],
+            "base_url": options["base_url"],
+            "workspace": options["workspace"],
+            "account": options["account"],
+            "email": options["email"],
+            "time_zone": options["time_zone"] or Connection._meta.get_field("time_zone").default,
+            "window_days": options["window_days"],
+            "every_minutes": options["every"],
+            "unknown_user": self._user(options["unknown_user"]).pk if options["unknown_user"] else "",
+            "enabled": True,
+        }
+        form = ConnectionForm(data)
+        if not form.is_valid():
+            problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in form.errors.items())
+            raise CommandError(problems)
+        form.instance.created_by = by
+        self.stdout.write(str(form.save().pk))
 
     @staticmethod
     def _user(username):
