@@ -162,8 +162,8 @@ def test_the_number_of_queries_does_not_grow_with_rows(bob_client, bob):
     add_tasks(190)
     assert query_count(bob_client) == with_ten
     # session, user, roles, settings, client overrides (page and whole set), the set's clients, count,
-    # page, tasks, sites, totals, running timer, and one per filter drop-down: fixed, whatever the rows.
-    assert with_ten <= 18
+    # page, tasks, sites, totals, running timer, who tracked (3), and one per filter drop-down: fixed.
+    assert with_ten <= 21  # + who tracked, their names, running timers (logs._who_and_running)
 
 
 def test_bulk_set_payment_status(bob_client, bob):
@@ -256,3 +256,37 @@ def test_the_logs_totals_from_kept_figures_equal_the_entries(alice_client, bob, 
             assert list(page) == list(matching.per_task().order_by(order, "-task")), (sort, direction)
     if not filters:
         assert only_running.pk in [row["task"] for row in alice_client.get(URL).context["page"]]
+
+
+def test_logs_say_who_tracked_and_show_running_timers_live(client, alice, bob, dana):
+    from timetracker.tasks import timer
+
+    task = TaskFactory(title="Homepage", assignee=alice)  # Alice owns it; Bob and Dana track on it
+    TimeEntryFactory(task=task, user=dana, worked=timedelta(minutes=30))
+    timer.start(user=bob, task=task, now=timezone.now() - timedelta(minutes=20))
+    client.force_login(dana)
+    response = client.get(URL)
+    (row,) = response.context["rows"]
+    assert [str(person) for person in row["tracked_by"]] == [str(bob), str(dana)]
+    assert [entry.user for entry in row["running"]] == [bob]
+    page = response.content.decode()
+    assert f'class="running-clock" title="{bob}\'s timer"' in page
+    # Filtered to one person, the column names only them.
+    (row,) = client.get(URL, {"user": dana.pk}).context["rows"]
+    assert row["tracked_by"] == [dana]
+
+
+def test_the_logs_page_queries_do_not_grow_with_its_rows(client, dana):
+    client.force_login(dana)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        return len(queries)
+
+    TimeEntryFactory(task=TaskFactory())
+    count()  # the first request also creates the settings row and the session
+    one = count()
+    for _ in range(6):
+        TimeEntryFactory(task=TaskFactory(), worked=timedelta(minutes=15))
+    assert count() == one

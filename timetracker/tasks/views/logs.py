@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -50,13 +51,23 @@ def log_list(request):
         .in_bulk([row["task"] for row in page])
     )
     formats = settings.for_clients({task.client_id for task in tasks.values()})
+    person = filterset.form.cleaned_data.get("user") if filterset.is_valid() else None
+    trackers, running = _who_and_running(request.user, entries, list(tasks), person=person)
     rows = []
     for row in page:
         task = tasks[row["task"]]
         amount = row["amount_total"]
         money = formats[task.client_id].money_format()
         # No amount (non-billable or unrated time) reads as a dash, not as zero money.
-        rows.append({**row, "task": task, "amount_text": format_money(amount, money) if amount else ""})
+        rows.append(
+            {
+                **row,
+                "task": task,
+                "amount_text": format_money(amount, money) if amount else "",
+                "tracked_by": trackers.get(task.pk, []),
+                "running": running.get(task.pk, []),
+            }
+        )
     totals = entries.totals()
     ctx = {
         "filter": filterset,
@@ -70,6 +81,29 @@ def log_list(request):
     }
     template = "tasks/log_list.html#log-table" if request.htmx else "tasks/log_list.html"
     return render(request, template, ctx)
+
+
+def _who_and_running(viewer, rows, task_ids, *, person=None):
+    """For the page's tasks: who tracked the time shown (within the filters, from entries or kept totals
+    alike), and the running timers the viewer may see, whose clocks the Duration column shows live. Three
+    queries for the page, bounded by its tasks. Filtered to one person, only their timers show."""
+    pairs = rows.filter(task__in=task_ids).order_by().values_list("task", "user").distinct()
+    running = {}
+    timers = TimeEntry.objects.for_user(viewer).running().filter(task__in=task_ids).select_related("task")
+    for entry in timers.filter(user=person) if person else timers:
+        running.setdefault(entry.task_id, []).append(entry)
+    people = get_user_model().objects.in_bulk(
+        {user for _, user in pairs} | {entry.user_id for timers in running.values() for entry in timers}
+    )
+    trackers = {}
+    for task_id, user_id in pairs:
+        trackers.setdefault(task_id, []).append(people[user_id])
+    for task_id, timers in running.items():
+        for entry in timers:
+            entry.user = people[entry.user_id]
+            if entry.user not in trackers.setdefault(task_id, []):
+                trackers[task_id].append(entry.user)
+    return {task: sorted(users, key=str) for task, users in trackers.items()}, running
 
 
 def _total_text(amount, rows, settings):
