@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from tests import factories
-from timetracker.billing.models import Settings
+from timetracker.billing.models import InvoiceMail, Settings
+from timetracker.tasks.models import TimerReminder
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,13 @@ FACTORIES = {
     "settings": Settings.load,
     "clientsettings": factories.ClientSettingsFactory,
     "invoicesequence": factories.InvoiceSequenceFactory,
+    # Written by the reminder tick and the invoice e-mails, never in the admin.
+    "timerreminder": lambda: TimerReminder.objects.create(
+        entry_id=factories.TimeEntryFactory().pk, user=factories.UserFactory(role="Staff")
+    ),
+    "invoicemail": lambda: InvoiceMail.objects.create(
+        invoice=factories.InvoiceFactory(), recipients="billing@client.example", subject="Invoice"
+    ),
 }
 OUR_MODELS = [
     model

@@ -9,8 +9,10 @@ from tests.factories import ClientFactory, TaskFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
 
-# A share link's page is public by design (reports/saved_views.shared_report; tests/reports/test_saved.py).
-PUBLIC = {"login", "shared"}
+# Public by design: a share link's page (reports/saved_views.shared_report; tests/reports/test_saved.py) and
+# a report e-mail's unsubscribe link, which its recipients (mostly without an account) open
+# (reports/unsubscribe.py; tests/reports/test_unsubscribe.py).
+PUBLIC = {"login", "shared", "unsubscribe"}
 SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
 
 

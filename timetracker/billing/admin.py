@@ -8,6 +8,7 @@ from timetracker.billing.models import (
     ClientSettings,
     Invoice,
     InvoiceLine,
+    InvoiceMail,
     InvoiceSequence,
     Payment,
     Settings,
@@ -195,4 +196,20 @@ class InvoiceSequenceAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InvoiceMail)
+class InvoiceMailAdmin(admin.ModelAdmin):
+    """Read-only log of the invoices and reminders e-mailed from the invoice page (billing/mailing.py)."""
+
+    list_display = ["invoice", "kind", "recipients", "sent_by", "sent_at"]
+    list_filter = ["kind"]
+    search_fields = ["invoice__number", "recipients"]
+    list_select_related = ["invoice", "sent_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

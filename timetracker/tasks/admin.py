@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from timetracker.tasks import entries as write
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.models import DayTotal, Note, Task, TaskTotal, TimeEntry
+from timetracker.tasks.models import DayTotal, Note, Task, TaskTotal, TimeEntry, TimerReminder
 
 # The admin edits time through the write path like every page: these are the fields a bookkeeper may set;
 # the rest (durations, amounts, invoicing, where the entry came from) follow from them.
@@ -398,3 +398,18 @@ class DayTotalAdmin(TaskTotalAdmin):
 
     list_display = ["day", "task", "user", "entries", "tracked_seconds", "rounded_seconds", "amount"]
     date_hierarchy = "day"
+
+
+@admin.register(TimerReminder)
+class TimerReminderAdmin(admin.ModelAdmin):
+    """Read-only: which running timers their owners were reminded of (tasks/reminders.py)."""
+
+    list_display = ["entry_id", "user", "sent_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
