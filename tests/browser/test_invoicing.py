@@ -50,7 +50,8 @@ def test_a_manager_invoices_unbilled_time_and_records_a_payment(
     preview = page.locator("#invoice-preview")
     expect(preview.locator("tbody tr")).to_have_count(2)
     expect(preview).to_contain_text("Design")
-    expect(preview).to_contain_text("1:30")
+    # Hours beside a rate per hour read as decimal hours (Settings: quantity format).
+    expect(preview).to_contain_text("1.50")
     expect(preview).to_contain_text("$200.00")
 
     # The project choices follow the client.
@@ -67,7 +68,7 @@ def test_a_manager_invoices_unbilled_time_and_records_a_payment(
     page.get_by_label("Lines").select_option(label="One line per person")
     expect(preview.locator("tbody tr")).to_have_count(1)
     expect(preview).to_contain_text(str(bob))
-    expect(preview).to_contain_text("2:00")
+    expect(preview).to_contain_text("2.00")
     assert "grouping=user" in page.url
 
     # Confirm: a draft invoice, with the entries attached.
@@ -79,8 +80,10 @@ def test_a_manager_invoices_unbilled_time_and_records_a_payment(
     badge = page.locator("h1 .badge")
     expect(badge).to_have_text("Draft")
 
-    # Send it, then record a partial payment.
-    page.get_by_role("button", name="Send", exact=True).click()
+    # E-mail it (the PDF to the client's address, prefilled), then record a partial payment.
+    page.get_by_role("link", name="E-mail invoice…").click()
+    page.get_by_role("button", name="Send the invoice").click()
+    expect(page.get_by_text("e-mailed to")).to_be_visible()
     expect(badge).to_have_text("Sent")
     page.get_by_label("Amount").fill("50")
     page.get_by_label("Reference").fill("TX-42")
