@@ -14,6 +14,12 @@ from urllib.parse import urlencode
 from werkzeug import Response
 
 
+def _instant(text):
+    if "T" not in text:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def _json(body, status=200, headers=None):
     return Response(json.dumps(body), status=status, headers=headers or {}, content_type="application/json")
 
@@ -101,11 +107,11 @@ class Toggl(Fake):
         return first <= datetime.fromisoformat(entry["start"]).date() < last
 
     def me_entries(self, request):
+        """`start_date` / `end_date` as RFC 3339 instants, or as dates read as UTC days (as Toggl does)."""
         if "since" in request.args and "before" in request.args:
             return _json("'since' and 'before' can not be present simultaneously", 400)
-        first = date.fromisoformat(request.args["start_date"])
-        last = date.fromisoformat(request.args["end_date"])
-        return _json([e for e in self.entries if self._in(e, first, last)])
+        first, last = (_instant(request.args[name]) for name in ("start_date", "end_date"))
+        return _json([e for e in self.entries if first <= datetime.fromisoformat(e["start"]) < last])
 
     def report(self, request):
         body = request.get_json()

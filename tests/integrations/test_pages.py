@@ -141,5 +141,44 @@ def test_the_token_is_in_no_admin_page_and_no_log_line(client, httpserver, caplo
         from timetracker.integrations import sync
 
         sync.run(sync.claim(connection, trigger="manual"), sleep=lambda seconds: None)
-    assert caplog.records and all(fake.token not in record.getMessage() for record in caplog.records)
+    import base64
+
+    # Toggl's token travels base64-encoded in the Authorization header: neither form may reach a log.
+    encoded = base64.b64encode(f"{fake.token}:api_token".encode()).decode()
+    assert caplog.records and all(
+        fake.token not in record.getMessage() and encoded not in record.getMessage()
+        for record in caplog.records
+    )
     assert all(fake.token not in str(value) for value in SyncRun.objects.values_list("message", "problems"))
+
+
+def test_a_new_address_needs_the_token_again_and_plain_http_only_to_this_machine(manager_client):
+    manager_client.post(reverse("integrations:add"), form())
+    connection = Connection.objects.get()
+    url = reverse("integrations:detail", args=[connection.pk])
+    moved = manager_client.post(url, form(token="", base_url="https://collector.example/"))
+    assert moved.context["form"].errors["token"] == ["Enter the token again for the new address."]
+    plain = manager_client.post(url, form(base_url="http://collector.example/"))
+    assert "https://" in plain.context["form"].errors["base_url"][0]
+    connection.refresh_from_db()
+    assert connection.base_url == ""
+
+
+def test_the_test_button_explains_an_answer_that_is_not_the_api(manager_client, httpserver):
+    httpserver.expect_request("/api/v9/me/time_entries").respond_with_data(
+        "<html>Login</html>", content_type="text/html"
+    )
+    manager_client.post(
+        reverse("integrations:add"),
+        form(
+            provider="toggl",
+            token="tgl-token-123456789",
+            base_url=httpserver.url_for("/"),
+            account="",
+            email="",
+        ),
+    )
+    connection = Connection.objects.get()
+    response = manager_client.post(reverse("integrations:test", args=[connection.pk]), follow=True)
+    assert response.status_code == 200
+    assert "could not be read as Toggl Track&#x27;s API" in response.content.decode()

@@ -37,8 +37,9 @@ def test_toggl_own_entries_skip_running_and_leave_out_deleted(connect, fake_slee
     assert first.end - first.start == timedelta(seconds=3700)
     assert running.skip and running.end is None
     assert untitled.description == ""
-    # The window is asked for by day, the end exclusive.
-    assert "start_date=2026-11-01" in fake.requests[0] and "end_date=2026-12-01" in fake.requests[0]
+    # The window is asked for as instants (Toggl would read dates as UTC days): Amsterdam's midnights.
+    assert "start_date=2026-10-31T23%3A00%3A00Z" in fake.requests[0]
+    assert "end_date=2026-11-30T23%3A00%3A00Z" in fake.requests[0]
 
 
 def test_toggl_workspace_reads_every_page_of_the_detailed_report(connect, monkeypatch, fake_sleep):
@@ -118,7 +119,8 @@ def test_tempo_pages_by_offset_and_reads_naive_times_as_local(connect, monkeypat
     assert tally.requests == 2 and [r.source_id for r in rows] == ["12345", "12346", "12347"]
     assert rows[0].start == datetime(2026, 11, 10, 8, 0) and rows[0].start.tzinfo is None
     assert (rows[0].person, rows[0].task, rows[0].seconds) == ("abc123", "Issue 10001", 3600)
-    assert "from=2026-11-01" in fake.requests[0] and "to=2026-11-30" in fake.requests[0]
+    # Dates in the account's zone: a day more on each side than the window.
+    assert "from=2026-10-31" in fake.requests[0] and "to=2026-12-01" in fake.requests[0]
 
 
 def test_clickup_reads_numbers_and_strings_and_asks_for_members(connect, fake_sleep):

@@ -229,3 +229,84 @@ def test_add_connection_prints_the_id_and_checks_what_the_page_checks(admin_user
         connection.credentials() == {"token": "hv-token-123456789"}
         and connection.time_zone == "Europe/Berlin"
     )
+
+
+# --- found in review --------------------------------------------------------------------------------------
+
+
+def test_an_entry_early_on_the_windows_first_local_day_is_not_taken_for_deleted(connect):
+    """Amsterdam's 20 Oct 00:30 is 19 Oct in UTC: the window is asked for as instants, so it stays listed."""
+    early = datetime(2026, 10, 19, 22, 30, tzinfo=UTC)
+    connection = connect("toggl", Toggl(entries=[Toggl.entry(77, early, 1800)]))
+    assert sync.run(sync.claim(connection, trigger="command"), today=date(2026, 11, 17)).count("new") == 1
+    second = sync.run(sync.claim(connection, trigger="command"), today=date(2026, 11, 18))
+    assert second.count("deleted") == 0 and TimeEntry.objects.filter(external_id="toggl:77").exists()
+
+
+def test_a_narrowed_connection_deletes_nothing_it_no_longer_reads(connect, client, admin_user):
+    from django.urls import reverse
+
+    zoe, max_ = "b4de890ff78038db26859c0a", "c5ef901aa89149ec37960d1b"
+    fake = Clockify(
+        users=[
+            {"id": zoe, "email": "z@example.com", "name": "Zoë"},
+            {"id": max_, "email": "m@example.com", "name": "Max"},
+        ],
+        entries=[Clockify.entry("a" * 24, zoe, NOV, 1800), Clockify.entry("b" * 24, max_, NOV, 1800)],
+    )
+    connection = connect("clockify", fake, workspace=Clockify.workspace)
+    assert run_sync(connection).count("new") == 2
+    # Narrowed to Zoë on the page: Max's entry is no longer read, and stays.
+    client.force_login(admin_user)
+    data = {
+        "provider": "clockify", "name": connection.name, "token": "", "workspace": Clockify.workspace,
+        "account": zoe, "email": "", "base_url": connection.base_url, "time_zone": "Europe/Amsterdam",
+        "window_days": 30, "every_minutes": 60, "enabled": "on", "people_map": "",
+    }  # fmt: skip
+    assert client.post(reverse("integrations:detail", args=[connection.pk]), data).status_code == 302
+    connection.refresh_from_db()
+    later = run_sync(connection)
+    assert later.count("deleted") == 0 and TimeEntry.objects.count() == 2
+
+
+def test_an_empty_answer_deletes_nothing(connect):
+    fake = toggl_account()
+    connection = connect("toggl", fake)
+    run_sync(connection)
+    fake.entries.clear()
+    empty = run_sync(connection)
+    assert empty.count("deleted") == 0 and TimeEntry.objects.count() == 3
+    assert "listed no entries" in empty.problems[0]["message"]
+
+
+def test_a_run_whose_worker_died_does_not_block_the_connection(connect):
+    connection = connect("toggl", toggl_account())
+    stuck = sync.claim(connection, trigger="schedule")
+    SyncRun.objects.filter(pk=stuck.pk).update(
+        status="running", created_at=datetime.now(UTC) - timedelta(hours=1)
+    )
+    fresh = sync.claim(connection, trigger="manual")
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "worker stopped" in stuck.message
+    assert sync.run(fresh).status == "done"
+
+
+def test_tempo_people_are_mapped_by_account_id(connect, client, admin_user):
+    from django.urls import reverse
+
+    sam = UserFactory(role="Staff", username="sam")
+    connection = connect(
+        "tempo", Tempo(entries=[Tempo.entry(1, date(2026, 11, 10), "09:00:00", 3600, account="557058:f1c2")])
+    )
+    client.force_login(admin_user)
+    data = {
+        "provider": "tempo", "name": "Jira", "token": "", "workspace": "", "account": "", "email": "",
+        "base_url": connection.base_url, "time_zone": "Europe/Amsterdam", "window_days": 30, "every_minutes": 60,
+        "enabled": "on", "people_map": "557058:f1c2 = sam",
+    }  # fmt: skip
+    assert client.post(reverse("integrations:detail", args=[connection.pk]), data).status_code == 302
+    connection.refresh_from_db()
+    run_sync(connection)
+    assert TimeEntry.objects.get().user == sam
+    page = client.get(reverse("integrations:detail", args=[connection.pk])).content.decode()
+    assert "557058:f1c2 = sam" in page

@@ -72,12 +72,13 @@ def backoff(attempt_number):
 
 
 class Api:
-    def __init__(self, base_url, headers, *, sleep=time.sleep):
+    def __init__(self, base_url, headers, *, sleep=time.sleep, attempts=None):
         self.base = httpx.URL(base_url.rstrip("/") + "/")
         self.client = httpx.Client(
             base_url=self.base, headers=headers, timeout=TIMEOUT, follow_redirects=False
         )
         self.sleep = sleep
+        self.attempts = attempts or MAX_ATTEMPTS
         self.requests = 0
 
     def close(self):
@@ -110,7 +111,7 @@ class Api:
 
         retrying = Retrying(
             retry=retry_if_exception_type((_Retry, httpx.TransportError)),
-            stop=stop_after_attempt(MAX_ATTEMPTS),
+            stop=stop_after_attempt(self.attempts),
             wait=wait,
             sleep=self.sleep,
         )
@@ -121,7 +122,8 @@ class Api:
         except RetryError as error:
             last = error.last_attempt.exception()
             raise QuotaExhausted(
-                f"The provider still failed after {MAX_ATTEMPTS} tries ({last}); the sync resumes later.",
+                f"The provider still failed after {self.attempts} tr{'y' if self.attempts == 1 else 'ies'} ({last}); "
+                "the sync resumes later.",
                 datetime.now(UTC) + timedelta(minutes=15),
             ) from None
 

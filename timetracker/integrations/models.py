@@ -76,6 +76,11 @@ class Connection(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    scope_since = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the account, workspace, people read or token last changed: only entries synced since "
+        "are removed when upstream no longer lists them.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -123,6 +128,7 @@ class SyncRun(models.Model):
         COMMAND = "command", "Command line"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
+    STALE_AFTER = timedelta(minutes=30)  # a run this old still queued or running has lost its worker
     COUNTS = ("new", "updated", "unchanged", "deleted", "conflicts", "skipped", "errors")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")

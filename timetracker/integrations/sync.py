@@ -30,22 +30,36 @@ def window_of(connection, today=None):
     return Window.ending_today(connection.window_days, connection.time_zone, today=today)
 
 
-def fetch(connection, window, *, sleep=time.sleep, tally=None):
+def fetch(connection, window, *, sleep=time.sleep, tally=None, attempts=None):
     """The provider's entries of the window as import rows; `tally` (a SyncRun) counts the requests made,
     also when the fetch stops half-way."""
     module = providers.module(connection.provider)
     credentials = connection.credentials()
     base = connection.base_url or module.DEFAULT_BASE
-    with Api(base, module.headers(connection, credentials), sleep=sleep) as api:
+    with Api(base, module.headers(connection, credentials), sleep=sleep, attempts=attempts) as api:
         try:
             return list(module.rows(api, connection, window))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            # Not the provider's API answering (a wrong address, a proxy's page) or a shape we do not know.
+            raise SyncError(
+                f"The answer from {base} could not be read as {connection.get_provider_display()}'s API "
+                f"({error.__class__.__name__}: {str(error)[:120]}). Check the API address."
+            ) from None
         finally:
             if tally is not None:
                 tally.requests = api.requests
 
 
 def claim(connection, *, trigger, by=None):
-    """A queued run for the connection, or AlreadyRunning."""
+    """A queued run for the connection, or AlreadyRunning. A run queued or running for longer than any sync
+    takes lost its worker (a deploy, a killed process): it is failed first, so the connection is not blocked
+    for ever. Nothing of it was written (the write is one transaction)."""
+    stale = timezone.now() - SyncRun.STALE_AFTER
+    SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE, created_at__lt=stale).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        message="Its worker stopped before it finished; nothing of it was written.",
+    )
     try:
         with transaction.atomic():
             return SyncRun.objects.create(connection=connection, trigger=trigger, requested_by=by)

@@ -21,6 +21,10 @@ from timetracker.tasks.models import TimeEntry
 
 KEEP = 200  # conflicts and problems listed in full; the counts cover the rest
 DELETED_HERE_INVOICED = "Deleted upstream, but invoiced here: left as it is."
+NOTHING_LISTED = (
+    "The provider listed no entries for days where {count} synced entries are: nothing was deleted. If they were "
+    "deleted there, the next sync removes them once it lists anything again."
+)
 
 
 class Refused(Exception):
@@ -63,13 +67,13 @@ def apply(sync_run, rows, window):
     seen = {ident for ident in run.entries.values_list("external_id", flat=True)}
     seen |= _listed_ids(connection, rows)
     gone, invoiced = _deleted_upstream(sync_run, window, seen)
-    if gone:
-        with transaction.atomic():
-            counts["deleted"] = entries.remove_many(
-                TimeEntry.objects.filter(pk__in=gone),
-                by=connection.created_by,
-                reason=f"Deleted in {connection}",
-            )
+    if gone and not rows:
+        # An empty answer where there was time (a token that lost its rights, an outage answering 200) is no
+        # reason to delete everything: held, and said.
+        problems.insert(0, {"row": None, "message": NOTHING_LISTED.format(count=len(gone))})
+        gone = []
+    counts["deleted"], locked = _remove(gone, connection)
+    invoiced += locked
     for pk in invoiced:
         counts["conflicts"] += 1
         if len(conflicts) < KEEP:
@@ -78,6 +82,30 @@ def apply(sync_run, rows, window):
             )
     sync_run.counts, sync_run.conflicts, sync_run.problems = counts, conflicts[:KEEP], problems
     sync_run.save(update_fields=["counts", "conflicts", "problems"])
+
+
+def _remove(ids, connection):
+    """(removed, left because invoiced meanwhile): in one bulk removal through the write path, which locks
+    first and refuses invoiced time; should one have been invoiced since they were read, one by one."""
+    if not ids:
+        return 0, []
+    reason = f"Deleted in {connection}"
+    try:
+        with transaction.atomic():
+            return entries.remove_many(
+                TimeEntry.objects.filter(pk__in=ids), by=connection.created_by, reason=reason
+            ), []
+    except entries.Locked:
+        removed, locked = 0, []
+        for entry in TimeEntry.objects.filter(pk__in=ids):
+            try:
+                entries.remove(entry, by=connection.created_by)
+                removed += 1
+            except entries.Locked:
+                locked.append(entry.pk)
+            except entries.Gone:
+                continue
+        return removed, locked
 
 
 def _listed_ids(connection, rows):
@@ -90,8 +118,13 @@ def _listed_ids(connection, rows):
 def _deleted_upstream(sync_run, window, seen):
     """(ids to remove, ids left because invoiced): entries earlier runs of this connection created, starting in
     the window, that the provider no longer lists."""
+    connection = sync_run.connection
+    # Only what this connection created since its account, workspace, people or token last changed: a
+    # narrowed or switched connection does not list the others' time, which is no reason to delete it.
     earlier = ImportedEntry.objects.filter(
-        run__sync_run__connection=sync_run.connection, action=ImportedEntry.Action.CREATED
+        run__sync_run__connection=connection,
+        run__sync_run__created_at__gte=connection.scope_since,
+        action=ImportedEntry.Action.CREATED,
     ).exclude(run=sync_run.import_run)
     candidates = imported(earlier.values("external_id")).filter(
         started_at__gte=window.start, started_at__lt=window.end

@@ -31,6 +31,11 @@ class Window:
         today = today or dates.localdate(tz=tz)
         return cls(today - timedelta(days=days - 1), today, tz)
 
+    def widened(self, days=1):
+        """The window with a day more on each side: for APIs that take dates in their own zone (an account's,
+        UTC), so every entry inside our window is listed whatever zone the provider reads the dates in."""
+        return Window(self.first - timedelta(days=days), self.last + timedelta(days=days), self.tz)
+
     @property
     def start(self):
         """The first day's midnight, aware."""

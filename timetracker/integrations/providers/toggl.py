@@ -8,7 +8,7 @@ Auth: HTTP Basic with the token as user name and the literal password `api_token
 """
 
 import base64
-from datetime import timedelta
+from datetime import UTC
 
 from timetracker.integrations.providers.base import RUNNING, moment, money, row, text
 
@@ -29,10 +29,11 @@ def rows(api, connection, window):
 
 
 def _own_rows(api, window):
+    # Instants, not dates: Toggl would read dates in UTC or the profile's zone, not the connection's.
     listed = api.get(
         "api/v9/me/time_entries",
-        start_date=window.first.isoformat(),
-        end_date=(window.last + timedelta(days=1)).isoformat(),  # exclusive
+        start_date=_rfc3339(window.start),
+        end_date=_rfc3339(window.end),  # exclusive
         meta="true",
     ).json()
     for number, item in enumerate(listed or [], start=1):
@@ -56,9 +57,10 @@ def _own_rows(api, window):
 def _workspace_rows(api, workspace, window):
     projects = {p["id"]: p for p in api.get(f"api/v9/workspaces/{workspace}/projects").json() or []}
     clients = {c["id"]: c["name"] for c in api.get(f"api/v9/workspaces/{workspace}/clients").json() or []}
+    wide = window.widened()  # the report takes dates, in the workspace's zone
     body = {
-        "start_date": window.first.isoformat(),
-        "end_date": window.last.isoformat(),
+        "start_date": wide.first.isoformat(),
+        "end_date": wide.last.isoformat(),
         "page_size": PAGE,
         "order_by": "date",
         "order_dir": "asc",
@@ -93,3 +95,7 @@ def _workspace_rows(api, workspace, window):
             "first_id": int(next_id),
             "first_row_number": int(response.headers["X-Next-Row-Number"]),
         }
+
+
+def _rfc3339(moment):
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
