@@ -310,3 +310,24 @@ def test_tempo_people_are_mapped_by_account_id(connect, client, admin_user):
     assert TimeEntry.objects.get().user == sam
     page = client.get(reverse("integrations:detail", args=[connection.pk])).content.decode()
     assert "557058:f1c2 = sam" in page
+
+
+def test_with_overlaps_off_an_upstream_move_onto_another_entry_is_a_conflict_not_a_failed_run(connect):
+    from timetracker.billing.models import Settings
+
+    settings = Settings.load()
+    settings.allow_overlapping_entries = False
+    settings.save()
+    fake = Toggl(entries=[Toggl.entry(601, NOV, 3600), Toggl.entry(602, NOV + timedelta(hours=2), 1800)])
+    connection = connect("toggl", fake)
+    assert run_sync(connection).count("new") == 2
+    fake.entries[1].update(
+        start=(NOV + timedelta(minutes=30)).isoformat(), stop=(NOV + timedelta(minutes=60)).isoformat()
+    )
+    later = run_sync(connection)
+    assert (
+        later.status == "done"
+        and later.count("conflicts") == 1
+        and "overlaps" in later.conflicts[0]["reason"]
+    )
+    assert TimeEntry.objects.get(external_id="toggl:602").started_at == NOV + timedelta(hours=2)

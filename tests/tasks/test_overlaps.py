@@ -77,3 +77,23 @@ def test_the_manual_time_form_shows_the_refusal(strict, sam, client):
         {"task": task.pk, "date": "2026-11-16", "start": "09:30", "end": "10:30", "billable": "on"},
     )
     assert "overlapping entries are turned off in Settings" in response.content.decode()
+
+
+def test_stopping_a_timer_into_a_later_entry_is_refused(strict, sam):
+    from django.utils import timezone
+
+    now = timezone.now()
+    record(sam, now + timedelta(hours=1), 60)  # planned ahead, while nothing ran yet
+    running = timer.start(user=sam, task=TaskFactory(assignee=sam), now=now)
+    with pytest.raises(entries.Overlaps):
+        timer.stop(entry=running, now=now + timedelta(hours=3))
+    assert timer.running_entry(sam) == running  # still running, nothing lost
+
+
+def test_the_weekly_grid_puts_a_second_task_after_the_first(strict, sam):
+    from timetracker.tasks import timesheet
+
+    day = NINE.date()
+    first = timesheet.set_day_total(user=sam, task=TaskFactory(assignee=sam), day=day, seconds=3600)
+    second = timesheet.set_day_total(user=sam, task=TaskFactory(assignee=sam), day=day, seconds=1800)
+    assert second.started_at == first.ended_at  # one after the other, not both at 09:00

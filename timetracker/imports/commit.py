@@ -201,9 +201,11 @@ def _apply_changes(run, outcome, writer):
                 raise entries.Locked("This entry is invoiced, so it can no longer be changed.")
             if fields:
                 entries.change(entry, by=by, reason=reason, **fields)
-        except entries.Locked:
+        except entries.EntryError as refused:
+            # Invoiced since the check, or a change the write path refuses (it would overlap another entry
+            # while overlaps are off): that row is a conflict, the rest of the file goes on.
             outcome.counts["changed"] -= 1
-            outcome.counts["conflicts"] += 1
+            outcome.conflict(number, sorted(fields), pk, str(refused))
             continue
         if reference:
             # Marked with the new entries; `before` keeps what the import marked, which undo takes back.

@@ -123,7 +123,9 @@ def refuse_used_up_bucket(task, *, at=None):
 def refuse_overlap(entry):
     """With "Allow overlapping entries" off, a person's time may not overlap their other entries (a running
     timer counts up to now). Entries that only touch, one ending the minute the next starts, do not overlap.
-    Called under the user's lock, so two writes for one person cannot both slip past it."""
+    Called under the user's lock, so two writes for one person cannot both slip past it. Bulk loads (imports,
+    syncs) bring another tracker's time as it was kept there and are not checked; a change they make to an
+    entry is, and a refused one is reported as a conflict."""
     if Settings.load().allow_overlapping_entries:
         return
     end = entry.ended_at or timezone.now()
@@ -303,6 +305,7 @@ def _lock_current(entry, *, by, running_only, users=(), tasks=()):
 
 def _apply(entry, fields, edit, *, by, reason):
     was_running, old_task, old_duration = entry.is_running, entry.task, entry.duration_seconds
+    old_span = (entry.started_at, entry.ended_at, entry.user_id)
     before = totals.snapshot(entry)
     rate = fields.pop("hourly_rate", ...)
     if "task" in fields:
@@ -331,7 +334,7 @@ def _apply(entry, fields, edit, *, by, reason):
         # Stopping records time already worked, so only new or moved time meets the hard stop.
         if task_changed or (not was_running and entry.duration_seconds > old_duration):
             refuse_used_up_bucket(entry.task, at=entry.started_at)
-    if {"started_at", "ended_at", "user"} & set(fields):
+    if (entry.started_at, entry.ended_at, entry.user_id) != old_span:  # a timer's stop too
         refuse_overlap(entry)
     _history(entry, by, reason)
     entry.save()

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -55,6 +55,15 @@ def grid(*, user, first_day, extra_tasks=()):
     return days, rows, day_totals
 
 
+def _free_start(user, day, start, end, wanted):
+    """Where a new grid entry goes: after the person's last entry that day on any task (from 09:00), so the day's
+    entries follow each other rather than overlap, unless that leaves no room before midnight."""
+    nine = dates.local_moment(day, time(9))
+    latest = TimeEntry.objects.filter(user=user).stopped().in_period(start, end).aggregate(last=Max("ended_at"))
+    after = max(nine, latest["last"] or nine)
+    return after if dates.add_elapsed(after, wanted) <= end else nine
+
+
 def set_day_total(*, user, task, day: date, seconds: int):
     """Make the user's time on the task that day add up to `seconds`, through one adjustable manual entry."""
     if seconds < 0:
@@ -90,7 +99,7 @@ def set_day_total(*, user, task, day: date, seconds: int):
             return write.change(
                 adjustable, by=user, ended_at=dates.add_elapsed(adjustable.started_at, wanted)
             )
-        started_at = max([dates.local_moment(day, time(9)), *(e.ended_at for e in day_entries)])
+        started_at = _free_start(user, day, start, end, wanted)
         return write.record(
             task=task,
             user=user,
