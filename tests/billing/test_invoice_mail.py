@@ -141,3 +141,35 @@ def test_the_invoice_page_offers_email_lists_mails_and_the_settings_take_a_logo(
     assert client.post(reverse("billing:settings"), data).status_code == 302
     assert Settings.load().agency_logo.name.startswith("agency/logo")
     assert mailing.render_invoice_pdf(draft).startswith(b"%PDF")  # with the logo in it
+
+
+def test_the_plain_text_is_not_html_escaped(alice, agency, draft):
+    mailing.send_invoice(draft, to="billing@acme.example", by=alice, note="Tom & Jerry's retainer")
+    assert "Tom & Jerry's retainer" in mail.outbox[0].body
+
+
+def test_a_mail_server_failure_changes_nothing_and_says_so(client, alice, draft, monkeypatch):
+    import smtplib
+
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    client.force_login(alice)
+    response = client.post(email_url(draft), {"to": "billing@acme.example"})
+    assert (
+        "could not be sent (Connection unexpectedly closed)" in response.context["form"].non_field_errors()[0]
+    )
+    draft.refresh_from_db()
+    assert draft.status == PaymentStatus.DRAFT and not InvoiceMail.objects.exists()
+
+
+def test_a_double_click_sends_one_email(client, alice, draft):
+    client.force_login(alice)
+    token = client.get(email_url(draft)).context["once_token"]
+    for _ in range(2):
+        response = client.post(
+            email_url(draft), {"to": "billing@acme.example", "once_token": token}, follow=True
+        )
+    assert len(mail.outbox) == 1 and InvoiceMail.objects.count() == 1
+    assert "the second click sent nothing" in response.content.decode()

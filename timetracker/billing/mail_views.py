@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from timetracker.accounts import once
 from timetracker.billing import invoicing, mailing
 from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.invoice_views import _invoice
@@ -33,23 +34,31 @@ def invoice_email(request, pk, kind="invoice"):
     form = MailForm(request.POST or None, initial={"to": mailing.default_recipients(invoice)})
     if request.method == "POST" and form.is_valid():
         send = mailing.send_reminder if reminder else mailing.send_invoice
+        to = form.cleaned_data["to"]
         try:
             log = send(
-                invoice, to=",".join(form.cleaned_data["to"]), by=request.user, note=form.cleaned_data["note"]
+                invoice,
+                to=",".join(to),
+                by=request.user,
+                note=form.cleaned_data["note"],
+                token=once.posted(request),
             )
         except (mailing.MailError, invoicing.InvoicingError) as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                f"{log.get_kind_display()} {invoice.number} e-mailed to {', '.join(form.cleaned_data['to'])}.",
-            )
+            if log is None:  # a double click: the first post sent it
+                messages.info(request, f"{invoice.number} was e-mailed once; the second click sent nothing.")
+            else:
+                messages.success(
+                    request, f"{log.get_kind_display()} {invoice.number} e-mailed to {', '.join(to)}."
+                )
             return redirect("billing:invoice_detail", invoice.pk)
     ctx = {
         "invoice": invoice,
         "form": form,
         "reminder": reminder,
         "marks_sent": invoice.status == PaymentStatus.DRAFT and not reminder,
+        "once_token": once.token_for(request),
     }
     return render(request, "billing/invoice_email.html", ctx)
 

@@ -2,7 +2,9 @@
 an overdue one. Templated mail (templates/email/invoice*.{txt,html}) from the agency, replies to the agency's
 address, a Bcc to the sender; each e-mail is logged on the invoice (InvoiceMail).
 
-A draft is marked sent only once its e-mail has gone: a failed send leaves the invoice as it was."""
+A draft is marked sent in the same transaction as its e-mail: a failed send leaves the invoice as it was."""
+
+import smtplib
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
@@ -11,6 +13,7 @@ from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from timetracker.accounts import once
 from timetracker.billing import invoicing
 from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import InvoiceMail, Settings
@@ -47,25 +50,34 @@ def agency_name():
     return Settings.load().agency_name or django_settings.SITE_NAME
 
 
-def send_invoice(invoice, *, to, by, note=""):
-    """E-mail the invoice with its PDF; a draft becomes Sent. Returns the InvoiceMail logged."""
+def send_invoice(invoice, *, to, by, note="", token=""):
+    """E-mail the invoice with its PDF; a draft becomes Sent. Returns the InvoiceMail logged, or None when
+    `token` (the form's one-time token) was used already: a double click sends one e-mail.
+
+    One transaction: a draft is marked sent first, so the PDF says Sent (not Draft), and an e-mail that cannot
+    be sent rolls that back."""
     if invoice.status == PaymentStatus.CANCELED:
         raise MailError(f"{invoice} is canceled; it cannot be sent.")
     subject = f"Invoice {invoice.number} from {agency_name()}"
-    log = _send(invoice, InvoiceMail.Kind.INVOICE, subject, "email/invoice", to=to, by=by, note=note)
-    if invoice.status == PaymentStatus.DRAFT:
-        invoicing.send(invoice, by=by)
-    return log
+    with once.first_time(by, token) as first:
+        if not first:
+            return None
+        if invoice.status == PaymentStatus.DRAFT:
+            invoice = invoicing.send(invoice, by=by)
+        return _send(invoice, InvoiceMail.Kind.INVOICE, subject, "email/invoice", to=to, by=by, note=note)
 
 
-def send_reminder(invoice, *, to, by, note=""):
-    """A payment reminder for an invoice that is overdue, with the PDF again."""
+def send_reminder(invoice, *, to, by, note="", token=""):
+    """A payment reminder for an invoice that is overdue, with the PDF again (None: sent already)."""
     if invoice.derived_status() != PaymentStatus.OVERDUE:
         raise MailError(f"{invoice} is not overdue; a reminder is for invoices past their due date.")
     subject = f"Reminder: invoice {invoice.number} from {agency_name()} is overdue"
-    return _send(
-        invoice, InvoiceMail.Kind.REMINDER, subject, "email/invoice_reminder", to=to, by=by, note=note
-    )
+    with once.first_time(by, token) as first:
+        if not first:
+            return None
+        return _send(
+            invoice, InvoiceMail.Kind.REMINDER, subject, "email/invoice_reminder", to=to, by=by, note=note
+        )
 
 
 def _send(invoice, kind, subject, template, *, to, by, note):
@@ -88,7 +100,12 @@ def _send(invoice, kind, subject, template, *, to, by, note):
     )
     mail.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
     mail.attach(f"Invoice {invoice.number}.pdf", render_invoice_pdf(invoice), "application/pdf")
-    mail.send()
+    try:
+        mail.send()
+    except (smtplib.SMTPException, OSError) as error:
+        raise MailError(
+            f"The e-mail could not be sent ({error}); nothing was changed. Try again later."
+        ) from None
     return InvoiceMail.objects.create(
         invoice=invoice, kind=kind, recipients="\n".join(addresses), subject=subject, sent_by=by
     )
