@@ -47,6 +47,18 @@ class Window:
         return dates.local_midnight(self.last + timedelta(days=1), self.tz)
 
 
+def linked_pages(api, response, items, links):
+    """The items of every page, from the first response on, following the next-page link each page names
+    (`links`: the envelope's key holding it, e.g. Harvest's "links", Tempo's "metadata")."""
+    while True:
+        page = response.json()
+        yield from page.get(items) or []
+        following = (page.get(links) or {}).get("next")
+        if not following:
+            return
+        response = api.follow(following)
+
+
 def moment(value, what="time"):
     """An ISO 8601 / RFC 3339 time with its offset ("Z" too) as an aware datetime in UTC."""
     try:

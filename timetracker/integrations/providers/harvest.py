@@ -7,7 +7,7 @@ from datetime import datetime
 
 from timetracker.imports.parsers.base import RowError, parse_clock
 from timetracker.integrations.http import SyncError
-from timetracker.integrations.providers.base import RUNNING, money, row, text
+from timetracker.integrations.providers.base import RUNNING, linked_pages, money, row, text
 
 DEFAULT_BASE = "https://api.harvestapp.com"
 
@@ -26,16 +26,8 @@ def rows(api, connection, window):
         "v2/time_entries",
         **{"from": window.first.isoformat(), "to": window.last.isoformat(), "per_page": 2000},
     )
-    number = 0
-    while True:
-        page = response.json()
-        for item in page.get("time_entries") or []:
-            number += 1
-            yield _row(number, item)
-        following = (page.get("links") or {}).get("next")
-        if not following:
-            return
-        response = api.follow(following)
+    for number, item in enumerate(linked_pages(api, response, "time_entries", "links"), start=1):
+        yield _row(number, item)
 
 
 def _row(number, item):

@@ -7,7 +7,7 @@ read in the connection's zone."""
 from datetime import datetime
 
 from timetracker.integrations.http import SyncError
-from timetracker.integrations.providers.base import row, text
+from timetracker.integrations.providers.base import linked_pages, row, text
 
 DEFAULT_BASE = "https://api.tempo.io"
 PAGE = 1000
@@ -23,16 +23,8 @@ def rows(api, connection, window):
         "4/worklogs",
         **{"from": window.first.isoformat(), "to": window.last.isoformat(), "offset": 0, "limit": PAGE},
     )
-    number = 0
-    while True:
-        page = response.json()
-        for item in page.get("results") or []:
-            number += 1
-            yield _row(number, item)
-        following = (page.get("metadata") or {}).get("next")
-        if not following:
-            return
-        response = api.follow(following)
+    for number, item in enumerate(linked_pages(api, response, "results", "metadata"), start=1):
+        yield _row(number, item)
 
 
 def _row(number, item):
