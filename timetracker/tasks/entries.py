@@ -356,6 +356,17 @@ def remove(entry, *, by=None, running_only=False):
         refresh_status(fresh.task)
 
 
+def task_removal_refusal(task, *, by, rows=None):
+    """Why `by` may not delete the task with its time (an EntryError to raise or show), or None. The delete
+    dialog asks before offering the button; remove_task asks again under its locks."""
+    rows = rows if rows is not None else list(TimeEntry.objects.filter(task=task).order_by())
+    if any(row.is_invoiced for row in rows):
+        return Locked(f'"{task}" has invoiced time, which cannot be deleted.')
+    if not by.sees_everyone and any(row.user_id != by.pk for row in rows):
+        return EntryError(f'"{task}" has time tracked by others; ask a manager to delete it.')
+    return None
+
+
 def remove_task(task, *, by):
     """Delete a task with its time, unless time on it is invoiced or (for Staff) someone else's."""
     if task.pk is None:
@@ -366,10 +377,9 @@ def remove_task(task, *, by):
         if not Task.objects.filter(pk=task.pk).exists():
             raise Gone("This task no longer exists.")
         rows = list(TimeEntry.objects.filter(task=task).select_for_update().order_by("pk"))
-        if any(row.is_invoiced for row in rows):
-            raise Locked(f'"{task}" has invoiced time, which cannot be deleted.')
-        if not by.sees_everyone and any(row.user_id != by.pk for row in rows):
-            raise EntryError(f'"{task}" has time tracked by others; ask a manager to delete it.')
+        refusal = task_removal_refusal(task, by=by, rows=rows)
+        if refusal:
+            raise refusal
         for row in rows:
             # One by one, so each history row says who deleted it and why.
             _history(row, by, "Deleted with its task")

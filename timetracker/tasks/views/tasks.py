@@ -94,7 +94,13 @@ def task_delete(request, pk):
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("tasks:log_list"))
             return redirect("tasks:log_list")
-    ctx = {"task": task, "error": error, "entry_count": task.entries.count()}
+    refusal = None if error else write.task_removal_refusal(task, by=request.user)
+    ctx = {
+        "task": task,
+        "error": error or (str(refusal) if refusal else None),
+        "entry_count": task.entries.count(),
+    }
+    ctx["refused"] = bool(ctx["error"])
     return render_dialog(
         request, "tasks/task_delete.html", ctx, status=409 if error and not request.htmx else 200
     )
