@@ -59,7 +59,9 @@ def _free_start(user, day, start, end, wanted):
     """Where a new grid entry goes: after the person's last entry that day on any task (from 09:00), so the day's
     entries follow each other rather than overlap, unless that leaves no room before midnight."""
     nine = dates.local_moment(day, time(9))
-    latest = TimeEntry.objects.filter(user=user).stopped().in_period(start, end).aggregate(last=Max("ended_at"))
+    latest = (
+        TimeEntry.objects.filter(user=user).stopped().in_period(start, end).aggregate(last=Max("ended_at"))
+    )
     after = max(nine, latest["last"] or nine)
     return after if dates.add_elapsed(after, wanted) <= end else nine
 
