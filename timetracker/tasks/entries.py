@@ -29,6 +29,7 @@ from timetracker.lib import dates
 from timetracker.lib.durations import MAX_SECONDS
 from timetracker.tasks import totals
 from timetracker.tasks.choices import EntrySource, RateSource, TaskStatus, TimerMode
+from timetracker.tasks.errors import BucketUsedUp, EntryError, Gone, Locked, Overlaps, TooShort
 from timetracker.tasks.locks import lock, lock_entries
 from timetracker.tasks.models import Task, TimeEntry, write_path
 
@@ -45,36 +46,6 @@ CHANGEABLE = {
     "description",
     "hourly_rate",
 }
-
-
-class EntryError(Exception):
-    """Time that cannot be written as asked; the message says why in words a user understands.
-
-    `field` names the input at fault where there is one, so forms and the API can point at it."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
-class TooShort(EntryError):
-    """Less than one minute of work."""
-
-
-class BucketUsedUp(EntryError):
-    """The task's bucket is used up and set to stop new time."""
-
-
-class Locked(EntryError):
-    """The entry is invoiced (on our invoice or billed elsewhere)."""
-
-
-class Gone(EntryError):
-    """The entry was deleted, stopped or moved by someone else meanwhile."""
-
-
-class Overlaps(EntryError):
-    """The agency does not allow a person's entries to overlap, and this one would."""
 
 
 # --- the rules ------------------------------------------------------------------------------------------
