@@ -51,7 +51,7 @@ def test_the_whole_timer_loop_in_a_real_browser(live_server, log_in, bob, agency
     expect(dialog.get_by_label("Bucket").locator("option")).to_have_text(["No bucket", "Acme care"])
     dialog.get_by_label("acme.com").check()
     dialog.get_by_label("Title").fill("Fix the checkout")
-    dialog.get_by_role("button", name="Start").click()
+    dialog.get_by_role("button", name="▶ Start", exact=True).click()  # the new task's button
     expect(dialog.get_by_role("button", name="Stop and Submit")).to_be_visible()
 
     # Dismiss the modal: the timer keeps running and the header shows it, on another page too.

@@ -223,3 +223,62 @@ def _check_span(form, started_at, ended_at, *, field, paused=0):
         except entries.EntryError as error:
             form.add_error(field, str(error))
     return form.cleaned_data
+
+
+RECENT_TASKS = 8  # the person's own latest tasks, listed first
+OPEN_TASKS = 300  # then the open tasks (not completed), by client: a select, not a page of thousands
+
+
+def continue_choices(user):
+    """The tasks a timer can start on from the New Task modal: the person's recent tasks first (what Agency OS
+    users pick from), then open tasks by client. Bounded queries: the latest entries, then a few hundred tasks."""
+    recent = []
+    for task_id in (
+        TimeEntry.objects.filter(user=user).order_by("-started_at").values_list("task", flat=True)[:200]
+    ):
+        if task_id not in recent:
+            recent.append(task_id)
+        if len(recent) == RECENT_TASKS:
+            break
+    visible = Task.objects.for_user(user).select_related("client")
+    mine = sorted(visible.filter(pk__in=recent), key=lambda task: recent.index(task.pk))
+    others = (
+        visible.exclude(pk__in=recent).exclude(status=TaskStatus.COMPLETED).order_by("client__name", "title")
+    )
+    label = "{0.client} · {0.title}".format
+    choices = [("", "Choose a task")]
+    if mine:
+        choices.append(("Your recent tasks", [(task.pk, label(task)) for task in mine]))
+    listed = [(task.pk, label(task)) for task in others[:OPEN_TASKS]]
+    if listed:
+        choices.append(("Open tasks", listed))
+    return choices
+
+
+class ContinueTaskForm(forms.Form):
+    """Start a timer on a task that exists (Agency OS: select a project and task, add a description, Start)."""
+
+    task = forms.ModelChoiceField(queryset=Task.objects.none(), label="Task")
+    note = forms.CharField(label="What are you working on?", required=False, max_length=2000)
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "continue_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = Task.objects.for_user(user)
+        self.fields["task"].choices = continue_choices(user)
+
+
+class EntryReviewForm(EntryTimesForm):
+    """After Stop: the entry as it was recorded, to adjust its start and end, description and billable, and
+    to add a note, before Save Entry."""
+
+    note = forms.CharField(
+        label="Notes", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "review_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["description"].label = "Description"

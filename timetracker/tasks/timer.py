@@ -126,8 +126,12 @@ def continue_task(*, user, task, now=None):
     current = running_entry(user)
     if current and current.task_id == task.pk:
         return resume(entry=current, now=now)
-    mode = TimerMode.DOWN if task.bucket_id and _last_mode(user, task) == TimerMode.DOWN else TimerMode.UP
-    return start(user=user, task=task, timer_mode=mode, now=now)
+    return start(user=user, task=task, timer_mode=mode_for(user, task), now=now)
+
+
+def mode_for(user, task):
+    """How a timer started again on a task counts: down when the person last counted down its bucket."""
+    return TimerMode.DOWN if task.bucket_id and _last_mode(user, task) == TimerMode.DOWN else TimerMode.UP
 
 
 def seconds_shown(entry, now=None):

@@ -1,33 +1,53 @@
 from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from timetracker.tasks import entries as write
 from timetracker.tasks import timer
-from timetracker.tasks.forms import TaskStartForm
-from timetracker.tasks.models import Task
+from timetracker.tasks.forms import ContinueTaskForm, EntryReviewForm, TaskStartForm
+from timetracker.tasks.models import Note, Task, TimeEntry
 from timetracker.tasks.views.common import LOGS_CHANGED, TIMER_CHANGED, get_own_running_entry, render_dialog
 
 
 def timer_new(request):
-    """New Task: choose client, sites, bucket, project, title and timer type, then Start."""
+    """New Task: start on a task that exists (recent ones first), or create one (client, sites, bucket,
+    project, title, timer type) and Start. The two forms post to here; `start` says which."""
+    continuing = request.method == "POST" and request.POST.get("start") == "existing"
+    creating = request.method == "POST" and not continuing
     form = TaskStartForm(
-        request.POST or None, user=request.user, initial={"client": request.GET.get("client")}
+        request.POST if creating else None, user=request.user, initial={"client": request.GET.get("client")}
     )
-    if request.method == "POST" and form.is_valid():
+    existing = ContinueTaskForm(request.POST if continuing else None, user=request.user)
+    started = None
+    if continuing and existing.is_valid():
+        task = existing.cleaned_data["task"]
+        try:
+            started = timer.start(
+                user=request.user,
+                task=task,
+                timer_mode=timer.mode_for(request.user, task),
+                description=existing.cleaned_data["note"],
+            )
+        except timer.TimerError as error:
+            existing.add_error(None, str(error))
+    elif creating and form.is_valid():
         try:
             with transaction.atomic():
                 task = form.save()
-                entry = timer.start(user=request.user, task=task, timer_mode=form.cleaned_data["timer_mode"])
+                started = timer.start(
+                    user=request.user, task=task, timer_mode=form.cleaned_data["timer_mode"]
+                )
         except timer.TimerError as error:
             form.add_error(None, str(error))
-        else:
-            if entry.replaced:  # the timer this start stopped or discarded: never silently
-                messages.info(request, str(entry.replaced))
-            if not request.htmx:
-                return redirect("tasks:timer_panel")
-            return _panel(request, entry, events=[TIMER_CHANGED, LOGS_CHANGED], replaced=entry.replaced)
-    return render_dialog(request, "tasks/timer_new.html", {"form": form, "new_task": True})
+    if started is not None:
+        if started.replaced:  # the timer this start stopped or discarded: never silently
+            messages.info(request, str(started.replaced))
+        if not request.htmx:
+            return redirect("tasks:timer_panel")
+        return _panel(request, started, events=[TIMER_CHANGED, LOGS_CHANGED], replaced=started.replaced)
+    ctx = {"form": form, "existing": existing, "new_task": True}
+    return render_dialog(request, "tasks/timer_new.html", ctx)
 
 
 def timer_fields(request):
@@ -85,6 +105,51 @@ def timer_stop(request, pk):
     return render_dialog(
         request, "tasks/timer_submitted.html", {"entry": entry}, events=[TIMER_CHANGED, LOGS_CHANGED]
     )
+
+
+@require_POST
+def timer_stop_review(request, pk):
+    """Stop, then review (Agency OS): the recorded entry in a form to adjust before Save Entry."""
+    entry = get_own_running_entry(request, pk)
+    try:
+        timer.stop(entry=entry)
+    except timer.TooShort as error:
+        return _panel(request, entry, error=str(error), too_short=True)
+    except timer.TimerError as error:
+        return _panel(request, timer.running_entry(request.user), error=str(error), events=[TIMER_CHANGED])
+    form = EntryReviewForm(instance=entry)
+    return render_dialog(
+        request,
+        "tasks/entry_review.html",
+        {"entry": entry, "form": form},
+        events=[TIMER_CHANGED, LOGS_CHANGED],
+    )
+
+
+def entry_review(request, pk):
+    """Save Entry: the stopped entry's start, end, description and billable through the write path, and a note."""
+    entry = get_object_or_404(
+        TimeEntry.objects.filter(user=request.user).stopped().select_related("task__client"), pk=pk
+    )
+    form = EntryReviewForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in write.CHANGEABLE}
+        try:
+            with transaction.atomic():
+                if changes:
+                    write.change(entry, by=request.user, reason="Reviewed after stopping", **changes)
+                if form.cleaned_data["note"]:
+                    Note.objects.create(entry=entry, author=request.user, body=form.cleaned_data["note"])
+        except write.EntryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved the entry on {entry.task.title}.")
+            if not request.htmx:
+                return redirect("tasks:task_detail", entry.task_id)
+            return render_dialog(
+                request, "tasks/timer_submitted.html", {"entry": entry}, events=[TIMER_CHANGED, LOGS_CHANGED]
+            )
+    return render_dialog(request, "tasks/entry_review.html", {"entry": entry, "form": form})
 
 
 @require_POST

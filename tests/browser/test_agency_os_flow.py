@@ -1,0 +1,76 @@
+"""Agency OS in the New Task modal, clicked at desktop and phone sizes: pick an existing task and describe the
+work, Start Timer; Stop and review: adjust the start, add a note, untick billable, Save Entry; find it in Logs.
+Then start another task and read what happened to the running one."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.factories import ClientFactory, TaskFactory, TimeEntryFactory
+from timetracker.tasks import entries
+from timetracker.tasks.models import Note, TimeEntry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_new_task(page):
+    page.locator("details.stopwatch summary").click()
+    page.locator("#header-timer").get_by_role("link", name="New Task").click()
+    return page.get_by_role("dialog")
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_continue_a_task_review_on_stop_and_switch(live_server, log_in, bob, size):
+    acme = ClientFactory(name="Acme")
+    homepage = TaskFactory(title="Homepage", client=acme, assignee=bob)
+    TaskFactory(title="Checkout", client=acme, assignee=bob)
+    TimeEntryFactory(task=homepage, user=bob, started_at=timezone.now() - timedelta(days=1))
+    page = log_in(bob)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(f"{live_server.url}/logs/")
+
+    # Select the task (recent ones first), say what you're doing, Start Timer.
+    dialog = open_new_task(page)
+    dialog.get_by_label("Task", exact=True).select_option(label="Acme · Homepage")
+    dialog.get_by_label("What are you working on?").fill("Hero copy")
+    dialog.get_by_role("button", name="▶ Start Timer").click()
+    expect(dialog.get_by_role("button", name="Stop and review")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    running = TimeEntry.objects.get(ended_at__isnull=True)
+    assert (running.task, running.description) == (homepage, "Hero copy")
+    # Fifty minutes of work, without waiting for them.
+    entries.change(running, started_at=timezone.now() - timedelta(minutes=50), by=bob)
+
+    # Stop, review: the start ten minutes earlier, a note, not billable; Save Entry.
+    dialog.get_by_role("button", name="Stop and review").click()
+    expect(dialog.get_by_role("button", name="Save Entry")).to_be_visible()
+    start = dialog.get_by_label("Started at")
+    earlier = timezone.localtime(TimeEntry.objects.get(pk=running.pk).started_at) - timedelta(minutes=10)
+    start.fill(earlier.strftime("%Y-%m-%dT%H:%M"))
+    dialog.get_by_label("Notes").fill("Client wants two CTAs")
+    dialog.get_by_label("Billable").uncheck()
+    dialog.get_by_role("button", name="Save Entry").click()
+    expect(page.get_by_text("Submitted", exact=False).first).to_be_visible()
+    saved = TimeEntry.objects.get(pk=running.pk)
+    assert saved.duration_seconds == 60 * 60 and saved.billable is False
+    assert Note.objects.get(entry=saved).body == "Client wants two CTAs"
+
+    # In Logs, with the hour beside yesterday's (the factory's hour).
+    page.goto(f"{live_server.url}/logs/")
+    expect(page.locator("#log-table tbody tr", has_text="Homepage")).to_contain_text("2h")
+
+    # Switch: start Homepage again, then Checkout; the panel says what happened to Homepage.
+    dialog = open_new_task(page)
+    dialog.get_by_label("Task", exact=True).select_option(label="Acme · Homepage")
+    dialog.get_by_role("button", name="▶ Start Timer").click()
+    expect(dialog.get_by_role("button", name="Stop and review")).to_be_visible()
+    dialog.get_by_role("link", name="Close").click()
+    dialog = open_new_task(page)
+    dialog.get_by_label("Task", exact=True).select_option(label="Acme · Checkout")
+    dialog.get_by_role("button", name="▶ Start Timer").click()
+    expect(dialog.get_by_role("status")).to_contain_text("Homepage ran under a minute, so it was discarded.")
+    assert errors == []
