@@ -31,18 +31,21 @@ def test_continue_a_task_review_on_stop_and_switch(live_server, log_in, bob, siz
     page.set_viewport_size({"width": size[0], "height": size[1]})
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
     page.goto(f"{live_server.url}/logs/")
 
     # Select the task (recent ones first), say what you're doing, Start Timer.
     dialog = open_new_task(page)
     dialog.get_by_label("Task", exact=True).select_option(label="Acme · Homepage")
-    dialog.get_by_label("What are you working on?").fill("Hero copy")
+    dialog.locator("#continue_note").fill("Hero copy")
     dialog.get_by_role("button", name="▶ Start Timer").click()
     expect(dialog.get_by_role("button", name="Stop and review")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     running = TimeEntry.objects.get(ended_at__isnull=True)
     assert (running.task, running.description) == (homepage, "Hero copy")
-    # Fifty minutes of work, without waiting for them.
+    # Fifty minutes of work, without waiting for them: written once the page's own reloads are done (SQLite
+    # takes one writer at a time).
+    page.wait_for_load_state("networkidle")
     entries.change(running, started_at=timezone.now() - timedelta(minutes=50), by=bob)
 
     # Stop, review: the start ten minutes earlier, a note, not billable; Save Entry.

@@ -259,7 +259,12 @@ class ContinueTaskForm(forms.Form):
     """Start a timer on a task that exists (Agency OS: select a project and task, add a description, Start)."""
 
     task = forms.ModelChoiceField(queryset=Task.objects.none(), label="Task")
-    note = forms.CharField(label="What are you working on?", required=False, max_length=2000)
+    note = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "What you will do now (optional)"}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("label_suffix", "")
