@@ -143,3 +143,16 @@ def test_a_viewer_in_another_zone_gets_the_dashboard_days_from_the_entries(setti
     settings.TIME_ZONE = "Europe/Amsterdam"
     with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
         assert not PeriodFigures(bob, timezone.localdate()).kept
+
+
+def test_the_dashboard_parts_reload_alone(client):
+    from tests.factories import TaskFactory, UserFactory
+    from timetracker.tasks import timer
+
+    sam = UserFactory(role="Staff", username="sam")
+    timer.start(user=sam, task=TaskFactory(title="Homepage", assignee=sam))
+    client.force_login(sam)
+    banner = client.get("/", {"part": "banner"}, headers={"HX-Request": "true"}).content.decode()
+    assert banner.lstrip().startswith('<div id="running-banner"') and "Homepage" in banner
+    recent = client.get("/", {"part": "recent"}, headers={"HX-Request": "true"}).content.decode()
+    assert recent.lstrip().startswith('<section class="card" id="recent-time"') and "running" in recent

@@ -20,8 +20,14 @@ CHART_DAYS = 30
 
 def dashboard(request):
     user = request.user
-    settings = Settings.load()
     entries = TimeEntry.objects.for_user(user)
+    part = request.GET.get("part") if request.htmx else None
+    if part == "banner":  # the running timer, after a timer-changed event (the header's context has it)
+        return render(request, "dashboard/dashboard.html#running-banner")
+    if part == "recent":
+        ctx = {"recent_entries": _recent(entries)}
+        return render(request, "dashboard/dashboard.html#recent-time", ctx)
+    settings = Settings.load()
     today = localdate()
     week_first = week_first_day(today, int(settings.week_start))
     figures = PeriodFigures(user, today)
@@ -33,7 +39,7 @@ def dashboard(request):
         + entries.running_of(None).count(),
         "today": figures.totals(today, mine=True),
         "this_week": figures.totals(week_first, mine=True),
-        "recent_entries": entries.select_related("task__client", "user").order_by("-started_at")[:8],
+        "recent_entries": _recent(entries),
         "chart": _hours_per_day(figures, today),
         "show_amounts": settings.can_see_rates(user),
     }
@@ -46,6 +52,10 @@ def dashboard(request):
     if ctx["show_amounts"]:
         ctx["unbilled"] = _unbilled_per_client(TaskTotal.objects.for_user(user), settings)
     return render(request, "dashboard/dashboard.html", ctx)
+
+
+def _recent(entries):
+    return entries.select_related("task__client", "user").order_by("-started_at")[:8]
 
 
 def _buckets_at_risk(limit=6):

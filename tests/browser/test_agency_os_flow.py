@@ -77,3 +77,18 @@ def test_continue_a_task_review_on_stop_and_switch(live_server, log_in, bob, siz
     dialog.get_by_role("button", name="▶ Start Timer").click()
     expect(dialog.get_by_role("status")).to_contain_text("Homepage ran under a minute, so it was discarded.")
     assert errors == []
+
+
+def test_the_dashboard_follows_a_timer_started_from_the_modal(live_server, log_in, bob):
+    TaskFactory(title="Homepage", client=ClientFactory(name="Acme"), assignee=bob)
+    page = log_in(bob)  # lands on the dashboard
+    errors = []
+    page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
+    expect(page.locator("#running-banner")).not_to_contain_text("Homepage")
+    dialog = open_new_task(page)
+    dialog.get_by_label("Task", exact=True).select_option(label="Acme · Homepage")
+    dialog.get_by_role("button", name="▶ Start Timer").click()
+    # The banner and Recent time reload on the timer-changed event, without a page load.
+    expect(page.locator("#running-banner")).to_contain_text("Homepage")
+    expect(page.locator("#recent-time")).to_contain_text("running")
+    assert errors == []
