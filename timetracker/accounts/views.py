@@ -3,9 +3,6 @@
 A new key's secret is shown once: it goes into the session for the one page view after the redirect and is
 popped there, so a reload (or the back button) never shows it again. The database keeps only its hash."""
 
-import zoneinfo
-from functools import cache
-
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,18 +10,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from timetracker.accounts.models import ApiKey
+from timetracker.lib import dates
 
 NEW_KEY = "accounts:new_api_key"
 
 
-@cache
-def time_zone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
-
-
 class TimeZoneForm(forms.Form):
     time_zone = forms.ChoiceField(
-        choices=time_zone_choices,
+        choices=dates.zone_choices,
         help_text="Times are shown, and days and weeks counted, in this zone.",
         error_messages={
             "invalid_choice": "“%(value)s” is not a time zone we know; choose one from the list."

@@ -1,5 +1,3 @@
-import zoneinfo
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -7,6 +5,7 @@ from django.db.models import Q
 from timetracker.imports import uploads
 from timetracker.imports.mapping import CREATE
 from timetracker.imports.parsers import CHOICES, generic
+from timetracker.lib import dates
 
 DATE_ORDERS = [
     ("auto", "Work it out from the file"),
@@ -34,7 +33,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+        self.fields["time_zone"].choices = dates.zone_choices()
         self.fields["time_zone"].initial = user.time_zone
 
     def clean_file(self):

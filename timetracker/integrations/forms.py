@@ -1,4 +1,3 @@
-import zoneinfo
 from urllib.parse import urlsplit
 
 from django import forms
@@ -7,6 +6,7 @@ from django.utils import timezone
 
 from timetracker.imports.parsers.base import norm
 from timetracker.integrations.models import Connection, Provider
+from timetracker.lib import dates
 
 # What decides whose entries a sync reads: when one changes, earlier entries are no longer deleted for being
 # missing from the new read (write.py), and the token must be entered again for a new address.
@@ -69,9 +69,7 @@ class ConnectionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].widget = forms.Select(
-            choices=[(name, name) for name in sorted(zoneinfo.available_timezones())]
-        )
+        self.fields["time_zone"].widget = forms.Select(choices=dates.zone_choices())
         self.fields["unknown_user"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")
         )

@@ -6,7 +6,8 @@ comes out an hour wrong. Everything here that measures or compares real time goe
 
 from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.utils import timezone
@@ -34,6 +35,12 @@ def zone(tz: ZoneInfo | str | None = None) -> ZoneInfo:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ValueError(f'Unknown time zone "{tz}"') from None
+
+
+@cache
+def zone_choices() -> list[tuple[str, str]]:
+    """Every zone name as a form choice, "America/New_York" shown as "America/New York"."""
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
 
 
 def validate_zone_name(name: str) -> None:
