@@ -143,6 +143,10 @@ class EntryTimesForm(forms.ModelForm):
         for name in ("started_at", "ended_at"):
             self.fields[name].validators.append(supported_date)
 
+    def changes(self):
+        """The edited fields the write path may change (`entries.change(entry, **form.changes())`)."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in entries.CHANGEABLE}
+
     def clean(self):
         cleaned = super().clean()
         paused = self.instance.paused_seconds if self.instance.pk else 0

@@ -56,12 +56,7 @@ def task_edit(request, pk):
                 for entry_form in entries.forms:
                     if entry_form.has_changed():
                         # Floored and rounded like a stopped timer; the rate stays as snapshotted.
-                        changes = {
-                            name: entry_form.cleaned_data[name]
-                            for name in entry_form.changed_data
-                            if name in write.CHANGEABLE
-                        }
-                        write.change(entry_form.instance, by=request.user, **changes)
+                        write.change(entry_form.instance, by=request.user, **entry_form.changes())
         except write.EntryError as error:
             form.add_error(None, str(error))
             ctx = {"task": task, "form": form, "entries": entries, "locked": _locked_entries(task)}

@@ -92,13 +92,9 @@ def timer_resume(request, pk):
 def timer_stop(request, pk):
     """Stop and Submit."""
     entry = get_own_running_entry(request, pk)
-    try:
-        timer.stop(entry=entry)
-    except timer.TooShort as error:
-        return _panel(request, entry, error=str(error), too_short=True)
-    except timer.TimerError as error:
-        # Stopped meanwhile, in another tab: show what is running now instead.
-        return _panel(request, timer.running_entry(request.user), error=str(error), events=[TIMER_CHANGED])
+    refused = _stop(request, entry)
+    if refused:
+        return refused
     if not request.htmx:
         messages.success(request, f"Submitted {entry.task.title}.")
         return redirect("tasks:task_detail", entry.task_id)
@@ -111,12 +107,9 @@ def timer_stop(request, pk):
 def timer_stop_review(request, pk):
     """Stop, then review (Agency OS): the recorded entry in a form to adjust before Save Entry."""
     entry = get_own_running_entry(request, pk)
-    try:
-        timer.stop(entry=entry)
-    except timer.TooShort as error:
-        return _panel(request, entry, error=str(error), too_short=True)
-    except timer.TimerError as error:
-        return _panel(request, timer.running_entry(request.user), error=str(error), events=[TIMER_CHANGED])
+    refused = _stop(request, entry)
+    if refused:
+        return refused
     form = EntryReviewForm(instance=entry)
     return render_dialog(
         request,
@@ -133,7 +126,7 @@ def entry_review(request, pk):
     )
     form = EntryReviewForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in write.CHANGEABLE}
+        changes = form.changes()
         try:
             with transaction.atomic():
                 if changes:
@@ -164,6 +157,18 @@ def timer_discard(request, pk):
     if not request.htmx:
         return redirect("tasks:log_list")
     return _panel(request, None, events=[TIMER_CHANGED, LOGS_CHANGED])
+
+
+def _stop(request, entry):
+    """Stop the timer; None when it stopped, else the panel saying why (under a minute, or stopped meanwhile in
+    another tab: then what is running now)."""
+    try:
+        timer.stop(entry=entry)
+    except timer.TooShort as error:
+        return _panel(request, entry, error=str(error), too_short=True)
+    except timer.TimerError as error:
+        return _panel(request, timer.running_entry(request.user), error=str(error), events=[TIMER_CHANGED])
+    return None
 
 
 def _act(request, action, entry):
