@@ -317,6 +317,8 @@ class TimeEntry(models.Model):
             # Whether a task has a running timer (the client page's recent tasks, task status): the few running
             # entries, not a walk through the task's history.
             models.Index(fields=["task"], condition=Q(ended_at__isnull=True), name="entry_running_task"),
+            # The API's incremental sync (updated_since / modified_after) walks what changed since a moment.
+            models.Index(fields=["updated_at", "id"], name="entry_updated_at_id"),
         ]
 
     def __str__(self):
@@ -380,6 +382,12 @@ class Note(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     body = models.TextField()
+    # Moneybird's notes can be to-dos for someone: a note with todo set is open until done_at is set.
+    todo = models.BooleanField(default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="todo_notes"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -392,6 +400,20 @@ class Note(models.Model):
 
     def __str__(self):
         return self.body[:50]
+
+
+class FavouriteTask(models.Model):
+    """A task someone starred: the New Task modal lists favourites above their recent tasks."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "task"], name="one_favourite_per_task")]
+
+    def __str__(self):
+        return f"{self.user} ★ {self.task}"
 
 
 class TimerReminder(models.Model):
