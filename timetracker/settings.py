@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "timetracker.imports",
     "timetracker.reports",
     "timetracker.integrations",
+    "timetracker.automation",
 ]
 
 MIDDLEWARE = [

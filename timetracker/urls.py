@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("timetracker.accounts.urls")),
     path("", include("timetracker.reports.urls")),
     path("", include("timetracker.integrations.urls")),
+    path("", include("timetracker.automation.urls")),
 ]
 
 # Under /api/ these answer in the API's JSON error shape; elsewhere they are Django's pages.

@@ -24,6 +24,15 @@ from tests.factories import (
     TaskFactory,
     TimeEntryFactory,
 )
+from timetracker.automation.models import (
+    Event,
+    EventType,
+    Trigger,
+    TriggerFiring,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from timetracker.tasks import timer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,7 +80,58 @@ def crowded(alice, dana, bob):
     # A running timer puts the clock, pause and stop buttons in every header.
     for user, task in ((alice, tasks[0]), (dana, tasks[1]), (bob, tasks[2])):
         timer.start(user=user, task=task)
-    return {"client": client, "site": site, "bucket": bucket, "task": tasks[2], "invoice": invoice}
+    trigger, endpoint = crowded_automation(dana, client, bucket)
+    return {
+        "client": client,
+        "site": site,
+        "bucket": bucket,
+        "task": tasks[2],
+        "invoice": invoice,
+        "trigger": trigger,
+        "endpoint": endpoint,
+    }
+
+
+def crowded_automation(dana, client, bucket):
+    """A trigger with long names and a firing with a long outcome; an endpoint with a long URL and deliveries."""
+    endpoint = WebhookEndpoint(
+        name="Accounting system of the Vereinigung (production)",
+        url=f"https://{LONG_SITE}/webhooks/timetracker/incoming/events?token=abcdefghijklmnopqrstuvwxyz0123456789",
+        event_types=list(EventType.values),
+        created_by=dana,
+        consecutive_failures=2,
+    )
+    endpoint.set_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    endpoint.save()
+    trigger = Trigger.objects.create(
+        name="Tell the Vereinigung's accounting when the maintenance retainer reaches 80 percent",
+        event_type=EventType.BUCKET_THRESHOLD,
+        client=client,
+        bucket=bucket,
+        threshold=80,
+        notify=True,
+        extra_emails="buchhaltung-abteilung@internationale-vereinigung-zahnaerzte.example",
+        webhook=endpoint,
+        created_by=dana,
+    )
+    event = Event.objects.create(
+        type=EventType.BUCKET_THRESHOLD, dedupe_key="crowded", payload={"threshold": 80}
+    )
+    TriggerFiring.objects.create(
+        trigger=trigger,
+        event=event,
+        status="done",
+        outcome=f"Notification: sent to {client.email}.\n{LONG_NOTE}",
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        event_type=event.type,
+        message_id="msg_2b6f1c0d9e8a7f6e5d4c3b2a",
+        attempts=1,
+    )
+    WebhookAttempt.objects.create(delivery=delivery, status_code=500, error=f"HTTP 500 {LONG_NOTE}")
+    return trigger, endpoint
 
 
 def detail_pages(user, crowded):
@@ -88,6 +148,11 @@ def detail_pages(user, crowded):
         pages["invoices"] = "/billing/invoices/"
         pages["invoice"] = f"/billing/invoices/{crowded['invoice'].pk}/"
         pages["client_settings"] = f"/clients/{crowded['client'].pk}/settings/"
+        pages["trigger"] = f"/automation/triggers/{crowded['trigger'].pk}/"
+        pages["trigger_new"] = "/automation/triggers/new/"
+        pages["webhooks"] = "/automation/webhooks/"
+        pages["webhook"] = f"/automation/webhooks/{crowded['endpoint'].pk}/"
+        pages["webhook_new"] = "/automation/webhooks/new/"
     return pages
 
 

@@ -12,10 +12,17 @@ NAVIGATION = [
     ("Reports", "reports:index"),
     ("Imports", "imports:list"),
     ("Integrations", "integrations:list"),
+    ("Automation", "automation:trigger_list"),
     ("Settings", "billing:settings"),
 ]
 # Sections only some roles may open; the others do not see them in the navigation (rather than a 403).
-MANAGER_ONLY = {"billing:unbilled", "imports:list", "integrations:list", "tasks:team_week"}
+MANAGER_ONLY = {
+    "billing:unbilled",
+    "imports:list",
+    "integrations:list",
+    "automation:trigger_list",
+    "tasks:team_week",
+}
 ADMIN_ONLY = {"billing:settings"}
 
 

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from timetracker.automation import hooks as automation_hooks
 from timetracker.billing.choices import Grouping, PaymentStatus, RoundingScope
 
 # The invoice process builds on its drafts; callers that only preview use billing.drafts directly.
@@ -119,6 +120,7 @@ def create_invoice(
                     "nothing was written."
                 )
         _sync_tasks(task_ids)
+        automation_hooks.invoice_created(invoice, by=by)
     return invoice
 
 
@@ -144,6 +146,7 @@ def send(invoice, *, by=None):
         invoice.status = PaymentStatus.SENT
         invoice.sent_at = timezone.now()
         invoice.save(update_fields=["status", "sent_at"])
+        automation_hooks.invoice_sent(invoice, by=by)
         refresh_status(invoice)
         _sync_tasks(_task_ids(invoice))
     return invoice
@@ -220,7 +223,7 @@ def record_payment(invoice, *, amount, paid_on=None, method="", reference="", no
             raise InvoicingError(
                 f"{format_money(amount, money)} is more than the {format_money(outstanding, money)} still open on {invoice}."
             )
-        Payment.objects.create(
+        payment = Payment.objects.create(
             invoice=invoice,
             amount=amount,
             paid_on=paid_on,
@@ -229,6 +232,7 @@ def record_payment(invoice, *, amount, paid_on=None, method="", reference="", no
             notes=notes,
             recorded_by=by,
         )
+        automation_hooks.payment_recorded(payment, by=by)
         return refresh_status(invoice)
 
 
@@ -238,6 +242,7 @@ def refresh_status(invoice, *, today=None):
     if derived != invoice.status:
         invoice.status = derived
         invoice.save(update_fields=["status"])
+        automation_hooks.invoice_status(invoice)
         _sync_tasks(_task_ids(invoice))
     return invoice
 

@@ -13,6 +13,7 @@ from django.db.models import Case, IntegerField, Q, Sum, Value, When
 from django.utils import dateformat, timezone
 
 from timetracker.accounts.models import Role
+from timetracker.automation import hooks as automation_hooks
 from timetracker.buckets.models import Bucket, BucketAlert, Recurrence
 from timetracker.lib.dates import agency_day, agency_zone, local_midnight
 from timetracker.lib.durations import format_duration
@@ -303,6 +304,7 @@ def record_alerts(bucket: Bucket, *, day: date | None = None) -> list[BucketAler
         )
         if new:
             created.append(alert)
+    automation_hooks.bucket_usage(bucket, current, created)
     if not created:
         return []
     recipients = list(_alert_recipients())

@@ -9,6 +9,7 @@ from django.utils import timezone
 # times rate) must still fit the invoices' money columns.
 MAX_RATE = Decimal(100_000)
 MAX_HOURS = Decimal(100_000)
+MAX_BUDGET = Decimal(1_000_000_000)
 
 
 def bounds(low, high, below, above):
@@ -91,6 +92,10 @@ class Site(Archivable):
         return self.name
 
 
+def default_budget_thresholds():
+    return [80, 100]
+
+
 class Project(Archivable):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
     name = models.CharField(max_length=200)
@@ -107,6 +112,21 @@ class Project(Archivable):
             0, MAX_HOURS, "Budget hours cannot be negative.", f"Budget hours cannot be more than {MAX_HOURS}."
         ),
     )
+    budget_amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=bounds(
+            0, MAX_BUDGET, "The budget cannot be negative.", f"The budget cannot be more than {MAX_BUDGET}."
+        ),
+        help_text="A budget in money, counted against the amount of the project's time.",
+    )
+    budget_thresholds = models.JSONField(
+        default=default_budget_thresholds,
+        blank=True,
+        help_text="Percentages of the budget that record an event (automation triggers act on them).",
+    )
     billable = models.BooleanField(default=True, help_text="Default for new tasks in this project.")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -121,6 +141,10 @@ class Project(Archivable):
             ),
             models.CheckConstraint(
                 condition=Q(budget_hours__gte=0, budget_hours__lte=MAX_HOURS), name="project_budget_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_amount__gte=0, budget_amount__lte=MAX_BUDGET),
+                name="project_budget_amount_in_range",
             ),
         ]
 

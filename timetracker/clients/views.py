@@ -6,6 +6,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from timetracker.accounts import once
 from timetracker.billing.models import Settings
 from timetracker.clients import overview
 from timetracker.clients.forms import ClientForm, ProjectForm, SiteForm
@@ -62,6 +63,8 @@ def client_detail(request, pk):
         "projects": client.projects.active(),
         "money_format": Settings.load().for_client(client).money_format(),
         "logs_query": f"client={client.pk}",
+        # The "E-mail usage report" form's one-time token: a double click sends one e-mail.
+        "once_token": once.token_for(request),
         **overview.widget(user=request.user, tasks=tasks, buckets=overview.client_buckets(client)),
     }
     return render(request, "clients/client_detail.html", ctx)

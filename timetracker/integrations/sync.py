@@ -14,6 +14,7 @@ import time
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from timetracker.automation import hooks as automation_hooks
 from timetracker.integrations import providers, secrets
 from timetracker.integrations.http import Api, QuotaExhausted, SyncError
 from timetracker.integrations.models import Connection, SyncRun
@@ -103,13 +104,15 @@ def _end(sync_run, status, message, resume_at=None):
         now,
         resume_at,
     )
-    sync_run.save()
     connection = sync_run.connection
     fields = {"last_error": message}
     if status == SyncRun.Status.DONE:
         fields["last_success_at"] = now
     # A deferred run comes back when the provider allows it; the others at the connection's next turn.
     fields["next_sync_at"] = resume_at or connection.next_sync_after(now)
-    Connection.objects.filter(pk=connection.pk).update(**fields)
+    with transaction.atomic():
+        sync_run.save()
+        Connection.objects.filter(pk=connection.pk).update(**fields)
+        automation_hooks.sync_ended(sync_run)
     for name, value in fields.items():
         setattr(connection, name, value)

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from timetracker.automation import hooks as automation_hooks
 from timetracker.billing.models import Settings
 from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
@@ -157,6 +158,8 @@ def _after_write(entry, *tasks):
         refresh_status(task)
     if entry.ended_at and entry.task.bucket_id:
         usage.record_alerts(entry.task.bucket, day=usage.period_day(entry.started_at))
+    if entry.ended_at and entry.task.project_id:
+        automation_hooks.project_budget(entry.task.project)
 
 
 def _history(entry, by, reason):

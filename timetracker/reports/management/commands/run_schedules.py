@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from timetracker.automation import schedules as automation
 from timetracker.integrations.tasks import queue_due
 from timetracker.reports.schedules import tick
 from timetracker.tasks.reminders import remind
@@ -10,7 +11,8 @@ from timetracker.tasks.reminders import remind
 class Command(BaseCommand):
     help = (
         "The one tick for scheduled work (run it every minute from cron, or with --loop): queue the report "
-        "e-mails and the connection syncs that are due, and the running-timer reminders."
+        "e-mails and the connection syncs that are due, the running-timer reminders, and automation's scheduled "
+        "triggers, bucket renewals and webhook retries."
     )
 
     def add_arguments(self, parser):
@@ -21,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, loop=False, **options):
         while True:
             done = {"report e-mail(s)": tick(), "sync(s)": queue_due(), "timer reminder(s)": remind()}
+            done |= automation.tick()
             if options["verbosity"] > 1 or any(done.values()):
                 self.stdout.write(
                     "Queued " + ", ".join(f"{count} {what}" for what, count in done.items()) + "."
