@@ -34,8 +34,17 @@ def test_continue_a_task_review_on_stop_and_switch(live_server, log_in, bob, siz
     page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
     page.goto(f"{live_server.url}/logs/")
 
-    # Select the task (recent ones first), say what you're doing, Start Timer.
+    # Star Checkout from its row menu: the row shows the star, and the New Task list puts it on top.
+    checkout = page.locator("#log-table tbody tr", has_text="Checkout")
+    checkout.locator("summary").click()
+    checkout.get_by_role("button", name="Add to favourites").click()
+    expect(page.locator("#log-table tbody tr", has_text="Checkout").get_by_label("Favourite")).to_be_visible()
+
+    # Select the task (favourites, then recent ones first), say what you're doing, Start Timer.
     dialog = open_new_task(page)
+    groups = dialog.get_by_label("Task", exact=True).locator("optgroup")
+    expect(groups.first).to_have_attribute("label", "Your favourites")
+    expect(groups.first.locator("option")).to_have_text(["Acme · Checkout"])
     dialog.get_by_label("Task", exact=True).select_option(label="Acme · Homepage")
     dialog.locator("#continue_note").fill("Hero copy")
     dialog.get_by_role("button", name="▶ Start Timer").click()
@@ -59,23 +68,32 @@ def test_continue_a_task_review_on_stop_and_switch(live_server, log_in, bob, siz
     dialog.get_by_role("button", name="Save Entry").click()
     expect(page.get_by_text("Submitted", exact=False).first).to_be_visible()
     saved = TimeEntry.objects.get(pk=running.pk)
-    assert saved.duration_seconds == 60 * 60 and saved.billable is False
+    # An hour, or 61 minutes when the clock passed a whole minute between the edit above and the stop.
+    assert saved.started_at == earlier.replace(second=0, microsecond=0) and saved.billable is False
+    assert saved.duration_seconds == (saved.ended_at - saved.started_at).total_seconds() in (3600, 3660)
     assert Note.objects.get(entry=saved).body == "Client wants two CTAs"
 
     # In Logs, with the hour beside yesterday's (the factory's hour).
     page.goto(f"{live_server.url}/logs/")
     expect(page.locator("#log-table tbody tr", has_text="Homepage")).to_contain_text("2h")
 
-    # Switch: start Homepage again, then Checkout; the panel says what happened to Homepage.
+    # Switch: start Homepage again, then Checkout; the panel says what happened to Homepage. Homepage is made to
+    # have run twenty minutes, so the message does not depend on whether the clock passed a whole minute.
     dialog = open_new_task(page)
     dialog.get_by_label("Task", exact=True).select_option(label="Acme · Homepage")
     dialog.get_by_role("button", name="▶ Start Timer").click()
     expect(dialog.get_by_role("button", name="Stop and review")).to_be_visible()
     dialog.get_by_role("link", name="Close").click()
+    page.wait_for_load_state("networkidle")
+    again = TimeEntry.objects.get(ended_at__isnull=True)
+    entries.change(again, started_at=again.started_at - timedelta(minutes=20), by=bob)
     dialog = open_new_task(page)
     dialog.get_by_label("Task", exact=True).select_option(label="Acme · Checkout")
     dialog.get_by_role("button", name="▶ Start Timer").click()
-    expect(dialog.get_by_role("status")).to_contain_text("Homepage ran under a minute, so it was discarded.")
+    expect(dialog.get_by_role("status")).to_contain_text("Stopped Homepage after")
+    stopped = TimeEntry.objects.get(pk=again.pk).duration_seconds
+    assert stopped // 60 in (20, 21)  # 21 when the clock passed a whole minute meanwhile
+    expect(dialog.get_by_role("status")).to_contain_text(f"Stopped Homepage after {stopped // 60}m.")
     assert errors == []
 
 
