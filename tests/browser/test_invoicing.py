@@ -1,8 +1,11 @@
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from tests.factories import ClientFactory, ProjectFactory, TaskFactory, TimeEntryFactory
@@ -15,8 +18,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def unbilled_time(bob):
     settings = Settings.load()
     settings.rounding_enabled = False
+    settings.agency_name = "Nordlicht Studio"
+    settings.agency_address = "Hafenstraße 1\n20457 Hamburg"
+    settings.agency_bank_details = "IBAN DE02 1203 0000 0000 2020 51"
     settings.save()
-    acme, other = ClientFactory(name="Acme"), ClientFactory(name="Other Co")
+    acme, other = ClientFactory(name="Acme", email="billing@acme.example"), ClientFactory(name="Other Co")
     ProjectFactory(client=acme, name="Acme site")
     ProjectFactory(client=other, name="Other app")
     for title, minutes in (("Design", 90), ("Build", 30)):
@@ -85,6 +91,18 @@ def test_a_manager_invoices_unbilled_time_and_records_a_payment(
     page.get_by_role("button", name="Send the invoice").click()
     expect(page.get_by_text("e-mailed to")).to_be_visible()
     expect(badge).to_have_text("Sent")
+    # The e-mail in the outbox (the live server runs in this process): to the client, a copy to the sender,
+    # the agency's details in the text and the invoice as a PDF.
+    (sent,) = mail.outbox
+    assert (sent.to, sent.bcc) == (["billing@acme.example"], [dana.email])
+    assert sent.subject == f"Invoice {invoice.number} from Nordlicht Studio"
+    assert "Nordlicht Studio" in sent.body and "IBAN DE02" in sent.body and "$200.00" in sent.body
+    ((name, content, mimetype),) = sent.attachments
+    assert (name, mimetype) == (f"Invoice {invoice.number}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF")
+    if shutil.which("pdftotext"):  # scripts/test installs poppler; the PDF carries the agency too
+        text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout
+        assert all(detail in text.decode() for detail in ("Nordlicht Studio", "Hafenstraße 1", "IBAN DE02"))
     page.get_by_label("Amount").fill("50")
     page.get_by_label("Reference").fill("TX-42")
     page.get_by_role("button", name="Record payment").click()

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -163,7 +164,7 @@ def test_the_number_of_queries_does_not_grow_with_rows(bob_client, bob):
     assert query_count(bob_client) == with_ten
     # session, user, roles, settings, client overrides (page and whole set), the set's clients, count,
     # page, tasks, sites, totals, running timer, who tracked (3), and one per filter drop-down: fixed.
-    assert with_ten <= 21  # + who tracked, their names, running timers (logs._who_and_running)
+    assert with_ten <= 22  # + who tracked, their names, running timers (logs._who_and_running), favourites
 
 
 def test_bulk_set_payment_status(bob_client, bob):
@@ -290,3 +291,66 @@ def test_the_logs_page_queries_do_not_grow_with_its_rows(client, dana):
     for _ in range(6):
         TimeEntryFactory(task=TaskFactory(), worked=timedelta(minutes=15))
     assert count() == one
+
+
+def test_no_task_vanishes_from_logs_when_its_time_is_gone_or_not_yet_tracked(bob_client, bob, alice, dana):
+    from timetracker.tasks import timer
+
+    acme = ClientFactory(name="Acme")
+    switched_away = TaskFactory(title="Switched away", client=acme, assignee=bob)
+    TaskFactory(title="Not started yet", client=acme, created_by=bob)
+    tracked = TaskFactory(title="Tracked", client=acme, assignee=bob)
+    TimeEntryFactory(task=tracked, user=bob, started_at=timezone.now() - timedelta(days=400))
+    TaskFactory(title="Someone else's", client=acme, assignee=dana)  # not Bob's to see
+    now = timezone.now().replace(second=40, microsecond=0)
+    timer.start(user=bob, task=switched_away, now=now - timedelta(seconds=30))
+    switched = timer.start(user=bob, task=tracked, now=now)  # under a minute: the first entry is discarded
+    assert switched.replaced.discarded and not TimeEntry.objects.filter(task=switched_away).exists()
+    timer.stop(entry=switched, now=now + timedelta(minutes=5), by=bob)
+
+    listed = {row["task"].title: row for row in bob_client.get(URL).context["rows"]}
+    assert set(listed) == {"Switched away", "Not started yet", "Tracked"}
+    assert (listed["Switched away"]["tracked"], listed["Switched away"]["entry_count"]) == (0, 0)
+    assert listed["Not started yet"]["started"] is None
+    # Newest first: the two time-less tasks sort by when they were created, among the recent ones, not after a
+    # task last started 400 days ago.
+    assert rows(bob_client.get(URL))[-1] == "Tracked"
+    # The task filters apply to them, and a person filter lists only what that person tracked.
+    assert rows(bob_client.get(URL, {"status": "not_started"})) == ["Not started yet", "Switched away"]
+    bob_client.force_login(alice)
+    assert "Switched away" in rows(bob_client.get(URL, {"client": acme.pk}))
+    assert rows(bob_client.get(URL, {"user": bob.pk})) == ["Tracked"]
+    # A filter that looks inside entries lists only the time in it.
+    assert rows(bob_client.get(URL, {"period": "this_week"})) == ["Tracked"]
+
+
+def test_favourite_tasks_head_the_new_task_list_and_are_starred_in_logs(bob_client, bob):
+    from timetracker.tasks.forms import continue_choices
+
+    acme = ClientFactory(name="Acme")
+    recent = TaskFactory(title="Recent", client=acme, assignee=bob)
+    TimeEntryFactory(task=recent, user=bob)
+    starred = TaskFactory(title="Starred", client=acme, assignee=bob)
+    TaskFactory(title="Open", client=acme, assignee=bob)
+    hidden = TaskFactory(title="Not Bob's", client=acme)
+
+    favourite_url = reverse("tasks:task_favourite", args=[starred.pk])
+    response = bob_client.post(favourite_url, **HTMX)
+    assert response.status_code == 204 and "logs-changed" in json.loads(response.headers["HX-Trigger"])
+    groups = {group: [label for _, label in options] for group, options in continue_choices(bob)[1:]}
+    assert groups == {
+        "Your favourites": ["Acme · Starred"],
+        "Your recent tasks": ["Acme · Recent"],
+        "Open tasks": ["Acme · Open"],
+    }
+    listed = {row["task"].title: row["favourite"] for row in bob_client.get(URL).context["rows"]}
+    assert listed == {"Recent": False, "Starred": True, "Open": False}
+    star = f'aria-label="Favourite">★</span> <a class="task-link" href="/tasks/{starred.pk}/"'
+    assert star in bob_client.get(URL).content.decode()
+    # Again: no longer a favourite; without htmx, back to the task with a message.
+    response = bob_client.post(favourite_url, follow=True)
+    assert "no longer one of your favourites" in response.content.decode()
+    assert "Your favourites" not in dict(continue_choices(bob)[1:])
+    # A task Bob may not see cannot be starred (404, as for every other task action).
+    assert bob_client.post(reverse("tasks:task_favourite", args=[hidden.pk])).status_code == 404
+    assert bob_client.get(favourite_url).status_code == 405

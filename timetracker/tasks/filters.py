@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from timetracker.accounts.models import visible_users
@@ -14,7 +14,7 @@ from timetracker.lib.dates import local_midnight
 from timetracker.lib.periods import PERIOD_CHOICES, resolve_period
 from timetracker.tasks.choices import TaskStatus
 from timetracker.tasks.forms import supported_date
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import Task, TaskTotal, TimeEntry
 
 
 def _archived_last(queryset, *names):
@@ -147,3 +147,30 @@ class LogFilter(django_filters.FilterSet):
             self.form.add_error("date_to", "The end date is before the start date.")
             return False
         return valid
+
+
+class TaskLogFilter(LogFilter):
+    """LogFilter's task-level filters (client, site, project, bucket, person, status, payment) applied to the
+    tasks themselves, for the Logs rows when no filter looks inside entries: every task the viewer may see is
+    listed, the ones with no time yet too. The filters are LogFilter's own, re-rooted from `task__...` to the
+    task, so the two cannot drift apart."""
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.ENTRY_LEVEL:
+            del self.filters[name]
+        for filter_ in self.filters.values():
+            filter_.field_name = filter_.field_name.removeprefix("task__")
+        self.filters["user"].method = "tracked_by"
+
+    def by_site(self, queryset, name, value):
+        return queryset.filter(pk__in=Task.objects.filter(sites=value).values("pk")) if value else queryset
+
+    def tracked_by(self, queryset, name, value):
+        # EXISTS, not a join: the rows add up the task's kept totals, which a join would multiply.
+        tracked = TaskTotal.objects.filter(task=OuterRef("pk"), user=value)
+        return queryset.filter(Exists(tracked)) if value else queryset

@@ -10,7 +10,7 @@ from timetracker.lib import dates
 from timetracker.lib.durations import parse_duration
 from timetracker.tasks import entries
 from timetracker.tasks.choices import TaskStatus, TimerMode
-from timetracker.tasks.models import Task, TimeEntry
+from timetracker.tasks.models import FavouriteTask, Task, TimeEntry
 
 
 def supported_date(value):
@@ -234,23 +234,29 @@ OPEN_TASKS = 300  # then the open tasks (not completed), by client: a select, no
 
 
 def continue_choices(user):
-    """The tasks a timer can start on from the New Task modal: the person's recent tasks first (what Agency OS
-    users pick from), then open tasks by client. Bounded queries: the latest entries, then a few hundred tasks."""
+    """The tasks a timer can start on from the New Task modal: the person's favourites, then their recent tasks
+    (what Agency OS users pick from), then open tasks by client. Bounded queries: the favourites, the latest
+    entries, then a few hundred tasks."""
+    visible = Task.objects.for_user(user).select_related("client")
+    label = "{0.client} · {0.title}".format
+    choices = [("", "Choose a task")]
+    starred = list(visible.filter(pk__in=FavouriteTask.ids_of(user)).order_by("client__name", "title"))
+    if starred:
+        choices.append(("Your favourites", [(task.pk, label(task)) for task in starred]))
+    starred_ids = {task.pk for task in starred}
     recent = []
     for task_id in (
         TimeEntry.objects.filter(user=user).order_by("-started_at").values_list("task", flat=True)[:200]
     ):
-        if task_id not in recent:
+        if task_id not in recent and task_id not in starred_ids:
             recent.append(task_id)
         if len(recent) == RECENT_TASKS:
             break
-    visible = Task.objects.for_user(user).select_related("client")
     mine = sorted(visible.filter(pk__in=recent), key=lambda task: recent.index(task.pk))
+    shown = [*recent, *starred_ids]
     others = (
-        visible.exclude(pk__in=recent).exclude(status=TaskStatus.COMPLETED).order_by("client__name", "title")
+        visible.exclude(pk__in=shown).exclude(status=TaskStatus.COMPLETED).order_by("client__name", "title")
     )
-    label = "{0.client} · {0.title}".format
-    choices = [("", "Choose a task")]
     if mine:
         choices.append(("Your recent tasks", [(task.pk, label(task)) for task in mine]))
     listed = [(task.pk, label(task)) for task in others[:OPEN_TASKS]]

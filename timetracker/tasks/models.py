@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -76,6 +77,25 @@ class TaskQuerySet(models.QuerySet):
 
     def in_progress(self):
         return self.filter(status__in=[TaskStatus.WORKING, TaskStatus.PAUSED])
+
+    def per_task_kept(self, whose=None):
+        """Every one of these tasks as a Logs row, with TaskTotalQuerySet.per_task's figures added up from its
+        kept rows (only `whose` rows when given, e.g. one person's): a task with no stopped time yet (never
+        started, or its only entry discarded) is a row of zeros instead of vanishing. `since` orders such a
+        task by when it was created, so a new task sits among the recent ones."""
+        kept = {"filter": whose} if whose is not None else {}
+        return (
+            self.order_by()
+            .values(task=F("pk"))
+            .annotate(
+                tracked=Coalesce(Sum("totals__tracked_seconds", **kept), 0),
+                rounded=Coalesce(Sum("totals__rounded_seconds", **kept), 0),
+                amount_total=Sum("totals__amount", **kept),
+                started=Min("totals__first_started_at", **kept),
+                entry_count=Coalesce(Sum("totals__entries", **kept), 0),
+            )
+            .alias(since=Coalesce(Min("totals__first_started_at", **kept), F("created_at")))
+        )
 
     def completed(self):
         return self.filter(status=TaskStatus.COMPLETED)
@@ -414,6 +434,24 @@ class FavouriteTask(models.Model):
 
     def __str__(self):
         return f"{self.user} ★ {self.task}"
+
+    @classmethod
+    def toggle(cls, user, task):
+        """Star the task for the user, or unstar it; returns whether it is a favourite now. A double click
+        races harmlessly: the unique constraint keeps one row, and get_or_create reads it back."""
+        removed, _ = cls.objects.filter(user=user, task=task).delete()
+        if removed:
+            return False
+        cls.objects.get_or_create(user=user, task=task)
+        return True
+
+    @classmethod
+    def ids_of(cls, user, tasks=None):
+        """The ids of the user's favourite tasks (among `tasks` when given): one query."""
+        favourites = cls.objects.filter(user=user)
+        if tasks is not None:
+            favourites = favourites.filter(task__in=tasks)
+        return set(favourites.values_list("task", flat=True))
 
 
 class TimerReminder(models.Model):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tasks/<int:pk>/edit/", tasks.task_edit, name="task_edit"),
     path("tasks/<int:pk>/delete/", tasks.task_delete, name="task_delete"),
     path("tasks/<int:pk>/continue/", tasks.task_continue, name="task_continue"),
+    path("tasks/<int:pk>/favourite/", tasks.task_favourite, name="task_favourite"),
     path("tasks/<int:pk>/notes/", tasks.note_add, name="note_add"),
     path("timer/", timer.timer_panel, name="timer_panel"),
     path("timer/new/", timer.timer_new, name="timer_new"),

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -11,8 +12,8 @@ from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import Settings
 from timetracker.lib.money import format_money
 from timetracker.tasks import entries as write
-from timetracker.tasks.filters import LogFilter
-from timetracker.tasks.models import Task, TaskTotal, TimeEntry
+from timetracker.tasks.filters import LogFilter, TaskLogFilter
+from timetracker.tasks.models import FavouriteTask, Task, TaskTotal, TimeEntry
 
 PER_PAGE = 25
 # Column -> what it sorts by in the grouped-by-task query.
@@ -31,18 +32,28 @@ DEFAULT_SORT = "-started"
 
 def log_list(request):
     """Every task with its tracked time, filtered, sorted and paginated; htmx gets only the table."""
-    visible = TimeEntry.objects.for_user(request.user)
+    user = request.user
+    visible = TimeEntry.objects.for_user(user)
     filterset = LogFilter(request.GET, queryset=visible, request=request)
     entries = filterset.qs if filterset.is_valid() else visible.none()
-    # Rows and figures from the kept totals (a few rows per task) unless a filter looks inside entries.
-    if filterset.is_valid() and not filterset.reads_entries():
-        kept = TaskTotal.objects.for_user(request.user)
-        entries = LogFilter(request.GET, queryset=kept, request=request).qs
+    person = filterset.form.cleaned_data.get("user") if filterset.is_valid() else None
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort.lstrip("-") not in SORTS:
         sort = DEFAULT_SORT
-    order = ("-" if sort.startswith("-") else "") + SORTS[sort.lstrip("-")]
-    page = Paginator(entries.per_task().order_by(order, "-task"), PER_PAGE).get_page(request.GET.get("page"))
+    descending, column = sort.startswith("-"), SORTS[sort.lstrip("-")]
+    if filterset.is_valid() and not filterset.reads_entries():
+        # Every task the filters allow, each with its kept totals (a few rows per task), so a task with no time
+        # yet, or whose only entry was discarded, is still listed; the footer adds up the same kept rows.
+        entries = LogFilter(request.GET, queryset=TaskTotal.objects.for_user(user), request=request).qs
+        listed = TaskLogFilter(request.GET, queryset=Task.objects.for_user(user), request=request).qs
+        whose = person or (None if user.sees_everyone else user)
+        rows = listed.per_task_kept(whose=Q(totals__user=whose) if whose else None)
+        column = F("since" if column == "started" else column.removeprefix("task__"))
+        order = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    else:
+        rows = entries.per_task()
+        order = ("-" if descending else "") + column
+    page = Paginator(rows.order_by(order, "-task"), PER_PAGE).get_page(request.GET.get("page"))
 
     settings = Settings.load()
     tasks = (
@@ -51,7 +62,7 @@ def log_list(request):
         .in_bulk([row["task"] for row in page])
     )
     formats = settings.for_clients({task.client_id for task in tasks.values()})
-    person = filterset.form.cleaned_data.get("user") if filterset.is_valid() else None
+    favourites = FavouriteTask.ids_of(user, list(tasks))
     trackers, running = _who_and_running(request.user, entries, list(tasks), person=person)
     rows = []
     for row in page:
@@ -66,6 +77,7 @@ def log_list(request):
                 "amount_text": format_money(amount, money) if amount else "",
                 "tracked_by": trackers.get(task.pk, []),
                 "running": running.get(task.pk, []),
+                "favourite": task.pk in favourites,
             }
         )
     totals = entries.totals()

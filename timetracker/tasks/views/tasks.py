@@ -1,16 +1,17 @@
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from timetracker.billing.models import Settings
 from timetracker.lib.money import format_money
 from timetracker.tasks import entries as write
 from timetracker.tasks import timer
 from timetracker.tasks.forms import EntryTimesFormSet, TaskEditForm
-from timetracker.tasks.models import Note, TimeEntry
+from timetracker.tasks.models import FavouriteTask, Note, TimeEntry
 from timetracker.tasks.views.common import LOGS_CHANGED, TIMER_CHANGED, get_task, render_dialog
 
 
@@ -35,8 +36,22 @@ def task_detail(request, pk):
         "notes": task.notes.select_related("author"),
         "history": task.history.select_related("history_user").order_by("-history_date")[:15],
         "rounding": settings.for_client(task.client).rounding_policy().describe(),
+        "favourite": bool(FavouriteTask.ids_of(request.user, [task])),
     }
     return render(request, "tasks/task_detail.html", ctx)
+
+
+@require_POST
+def task_favourite(request, pk):
+    """Star or unstar a task: favourites head the New Task modal's list. htmx reloads the Logs table."""
+    task = get_task(request, pk)
+    starred = FavouriteTask.toggle(request.user, task)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        trigger_client_event(response, LOGS_CHANGED)
+        return response
+    messages.success(request, f"{task.title} is {'now' if starred else 'no longer'} one of your favourites.")
+    return redirect("tasks:task_detail", pk=task.pk)
 
 
 def task_edit(request, pk):
