@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests import factories
 from timetracker.billing.models import InvoiceMail, Settings
-from timetracker.tasks.models import TimerReminder
+from timetracker.tasks.models import FavouriteTask, TimerReminder
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,9 @@ FACTORIES = {
     "tasktotal": lambda: factories.TimeEntryFactory().task.totals.get(),
     "daytotal": lambda: factories.TimeEntryFactory().task.day_totals.get(),
     "note": factories.NoteFactory,
+    "favouritetask": lambda: FavouriteTask.objects.create(
+        task=factories.TaskFactory(), user=factories.UserFactory(role="Staff")
+    ),
     "invoice": factories.InvoiceFactory,
     "invoiceline": factories.InvoiceLineFactory,
     "payment": factories.PaymentFactory,

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from timetracker.tasks import entries as write
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.models import DayTotal, Note, Task, TaskTotal, TimeEntry, TimerReminder
+from timetracker.tasks.models import DayTotal, FavouriteTask, Note, Task, TaskTotal, TimeEntry, TimerReminder
 
 # The admin edits time through the write path like every page: these are the fields a bookkeeper may set;
 # the rest (durations, amounts, invoicing, where the entry came from) follow from them.
@@ -413,3 +413,11 @@ class TimerReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FavouriteTask)
+class FavouriteTaskAdmin(admin.ModelAdmin):
+    list_display = ["task", "user", "created_at"]
+    search_fields = ["task__title", "user__username"]
+    list_select_related = ["task", "user"]
+    raw_id_fields = ["task", "user"]
