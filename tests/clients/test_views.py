@@ -203,3 +203,24 @@ def test_outsiders_get_404_on_overview_pages(client, charlie):
     client.force_login(charlie)
     assert client.get(reverse("clients:detail", args=[site.client_id])).status_code == 404
     assert client.get(reverse("clients:site_detail", args=[site.pk])).status_code == 404
+
+
+def test_a_project_takes_a_budget_in_money_and_its_thresholds(client, dana):
+    acme = ClientFactory(name="Acme")
+    client.force_login(dana)
+    url = reverse("clients:project_create")
+    form = client.get(url).content.decode()
+    assert 'name="budget_thresholds" value="80, 100"' in form and 'name="budget_amount"' in form
+    data = {
+        "client": acme.pk,
+        "name": "Relaunch",
+        "budget_amount": "12000",
+        "budget_thresholds": "50, 90%, 50",
+    }
+    client.post(url, data)
+    project = Project.objects.get(name="Relaunch")
+    assert (project.budget_amount, project.budget_thresholds) == (Decimal("12000.00"), [50, 90])
+    refused = client.post(url, data | {"name": "Other", "budget_thresholds": "eighty", "budget_amount": "-1"})
+    assert "&quot;eighty&quot; is not a whole percentage" in refused.text
+    assert "The budget cannot be negative." in refused.text
+    assert not Project.objects.filter(name="Other").exists()

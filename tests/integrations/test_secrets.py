@@ -51,3 +51,35 @@ def test_without_a_key_one_is_derived_from_secret_key(settings):
 
 def test_short_tokens_show_no_hint():
     assert secrets.hint("short") == "…" and secrets.hint(None) == "…"
+
+
+def test_rotate_credentials_reseals_tokens_and_webhook_secrets_and_names_what_it_cannot_read(
+    settings, admin_user
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from timetracker.automation.models import WebhookEndpoint
+
+    old, new, lost = (Fernet.generate_key().decode() for _ in range(3))
+    settings.CREDENTIALS_KEY = old
+    conn = Connection(provider="harvest", name="H", created_by=admin_user)
+    conn.set_credentials(token="pat-1234567890-abcdef")
+    conn.save()
+    endpoint = WebhookEndpoint(name="Books", url="https://books.example/hook", created_by=admin_user)
+    endpoint.set_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    endpoint.save()
+    settings.CREDENTIALS_KEY = lost
+    stranger = Connection(provider="toggl", name="T", created_by=admin_user)
+    stranger.set_credentials(token="t" * 20)
+    stranger.save()
+
+    settings.CREDENTIALS_KEY = f"{new},{old}"
+    out, err = StringIO(), StringIO()
+    call_command("rotate_credentials", stdout=out, stderr=err)
+    assert "Re-encrypted 2 secret(s)" in out.getvalue()
+    assert f"connection {stranger.pk} (T (Toggl Track))" in err.getvalue()
+    settings.CREDENTIALS_KEY = new  # the old key dropped: what was resealed still reads
+    assert Connection.objects.get(pk=conn.pk).credentials() == {"token": "pat-1234567890-abcdef"}
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret() == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

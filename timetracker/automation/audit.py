@@ -180,14 +180,6 @@ class Trail:
     task_changes: list  # of (task, [Change]) for the tasks on the page that have changes
 
 
-def counts_against_bucket(entry, bucket):
-    """Whether the entry counts against the bucket, as buckets/usage.py counts a period's use (stopped, billable
-    when the bucket takes billable time only); a parity test holds the two together."""
-    if bucket is None or entry.ended_at is None:
-        return False
-    return entry.billable or not bucket.billable_only
-
-
 def trail(entries, *, money_format, task_changes_in=None):
     """The TrailRows of a page of entries (an evaluated list, as `_page_order` selects them), and when
     `task_changes_in` is a (start, end) the changes made to their tasks in that time."""
@@ -222,7 +214,7 @@ def trail(entries, *, money_format, task_changes_in=None):
             TrailRow(
                 entry=entry,
                 bucket=bucket,
-                counted=counts_against_bucket(entry, bucket),
+                counted=bucket is not None and bucket.counts(entry),
                 line=line,
                 invoice=line.invoice if line else None,
                 line_position=positions.get(line.pk) if line else None,

@@ -107,6 +107,12 @@ class Bucket(Archivable):
     def hours_seconds(self):
         return int(self.hours * 3600)
 
+    def counts(self, entry):
+        """Whether one of its tasks' entries counts against this bucket: once stopped, and when the bucket takes
+        billable time only, if billable. buckets/usage.py filters entries by the same rule (a parity test in
+        tests/automation/test_audit_trail.py holds the two together)."""
+        return entry.ended_at is not None and (entry.billable or not self.billable_only)
+
     def remove(self):
         """Delete a bucket nobody uses; archive one that tasks point to, so its tasks and history stay whole.
 

@@ -106,7 +106,7 @@ def periods(bucket: Bucket, *, until: date) -> list[Period]:
 
 
 def _entries(bucket: Bucket, among=None):
-    # A running entry has no final duration yet; it counts once stopped.
+    # Bucket.counts as a filter: a running entry has no final duration yet; it counts once stopped.
     entries = (TimeEntry.objects.all() if among is None else among).filter(task__bucket=bucket).stopped()
     return entries.billable() if bucket.billable_only else entries
 

@@ -1,6 +1,7 @@
 from django import forms
 
-from timetracker.clients.models import Client, Project, Site
+from timetracker.clients.models import Client, Project, Site, default_budget_thresholds
+from timetracker.lib.forms import ThresholdsField
 
 
 class LabelledForm(forms.ModelForm):
@@ -42,6 +43,22 @@ class SiteForm(BelongsToClientForm):
 
 
 class ProjectForm(BelongsToClientForm):
+    budget_thresholds = ThresholdsField(
+        required=False,
+        initial=default_budget_thresholds,
+        help_text="Percentages of the budget (hours or money) that record an event, e.g. 80, 100: automation "
+        "triggers can e-mail or call a webhook on them. Leave empty for none.",
+    )
+
     class Meta:
         model = Project
-        fields = ["client", "name", "code", "hourly_rate", "budget_hours", "billable"]
+        fields = [
+            "client",
+            "name",
+            "code",
+            "hourly_rate",
+            "budget_hours",
+            "budget_amount",
+            "budget_thresholds",
+            "billable",
+        ]

@@ -3,8 +3,8 @@ the environment, and never shown again once saved.
 
 CREDENTIALS_KEY holds one or more Fernet keys separated by commas: the first encrypts, all of them decrypt, so a
 key is rotated by putting the new one first and running `manage.py rotate_credentials` (re-encrypts every
-connection). Without it, a key is derived from SECRET_KEY: changing SECRET_KEY then makes saved credentials
-unreadable, and each connection says so and asks for its token again.
+connection's token and every webhook's signing secret). Without it, a key is derived from SECRET_KEY: changing
+SECRET_KEY then makes saved credentials unreadable, and each connection says so and asks for its token again.
 """
 
 import base64
@@ -48,8 +48,11 @@ def unseal(sealed):
 
 
 def reseal(sealed):
-    """The same secrets under the first (newest) key."""
-    return _fernet().rotate(sealed.encode()).decode() if sealed else sealed
+    """The same secrets under the first (newest) key (`manage.py rotate_credentials`)."""
+    try:
+        return _fernet().rotate(sealed.encode()).decode() if sealed else sealed
+    except InvalidToken as error:
+        raise Unreadable("Not readable with any key of CREDENTIALS_KEY.") from error
 
 
 def hint(token):
