@@ -178,3 +178,24 @@ def test_a_bucket_renewal_is_announced_once_when_its_new_period_begins():
     assert schedules.announce_renewals(today=date(2026, 12, 2)) == 0
     event = Event.objects.get(type=EventType.BUCKET_RENEWED)
     assert event.bucket == bucket and event.payload["period_start"] == "2026-12-01"
+
+
+def test_the_minutes_tick_marks_invoices_that_fell_due_overdue_and_records_the_event_once(after_commit):
+    acme = ClientFactory(name="Acme")
+    fell_due = _overdue_invoice(acme)
+    not_yet = InvoiceFactory(
+        client=acme, status=PaymentStatus.SENT, issue_date=timezone.localdate(), due_date=timezone.localdate()
+    )
+    draft = _overdue_invoice(acme)
+    draft.status = PaymentStatus.DRAFT
+    draft.save()
+    with after_commit():
+        assert schedules.tick()["overdue invoice(s)"] == 1
+        assert schedules.tick()["overdue invoice(s)"] == 0  # the next minute finds nothing new
+    statuses = {invoice.pk: invoice.status for invoice in type(fell_due).objects.all()}
+    assert statuses == {
+        fell_due.pk: PaymentStatus.OVERDUE,
+        not_yet.pk: PaymentStatus.SENT,
+        draft.pk: PaymentStatus.DRAFT,
+    }
+    assert Event.objects.filter(type=EventType.INVOICE_OVERDUE).count() == 1

@@ -1,5 +1,5 @@
-"""Automation's share of the minute's tick (`manage.py run_schedules`): scheduled triggers that are due, bucket
-periods that have begun (bucket.renewed), webhook retries that are due, and work a lost worker left behind.
+"""Automation's share of the minute's tick (`manage.py run_schedules`): invoices that fell due (invoice.overdue),
+scheduled triggers that are due, bucket periods that have begun (bucket.renewed), webhook retries that are due, and work a lost worker left behind.
 
 A scheduled firing is unique per (trigger, due moment): a double tick, or two tickers, fire it once. A trigger
 whose tick was missed (the server was down) fires once, for the moment it was due, not once per moment missed.
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from timetracker.automation import dispatch, hooks, webhooks
 from timetracker.automation.models import Event, EventType, Trigger, TriggerFiring
+from timetracker.billing import invoicing
 from timetracker.lib.dates import zone
 
 # A period that began longer ago than this is not announced as renewed (no storm of old news on first run).
@@ -78,6 +79,7 @@ def tick(now=None):
     """Everything automation does on the minute; returns {what: how many} for the command's line."""
     now = now or timezone.now()
     return {
+        "overdue invoice(s)": invoicing.refresh_overdue(),
         "trigger firing(s)": fire_due(now),
         "bucket renewal(s)": announce_renewals(),
         "webhook deliver(ies)": webhooks.queue_due(now),

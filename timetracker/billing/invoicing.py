@@ -249,10 +249,22 @@ def refresh_status(invoice, *, today=None):
 
 def refresh_all(*, today=None):
     """Daily: invoices past their due date become Overdue. Returns how many changed."""
+    return _refresh(Invoice.objects.exclude(status__in=[PaymentStatus.DRAFT, PaymentStatus.CANCELED]), today)
+
+
+def refresh_overdue(*, today=None):
+    """The sent and pending invoices that fell due become Overdue (derived_status's rule): the minute's tick
+    asks, so the invoice.overdue event and its triggers come the day an invoice falls due. Bounded by those
+    few invoices, not every invoice ever sent."""
+    falling_due = Invoice.objects.filter(
+        status__in=[PaymentStatus.SENT, PaymentStatus.PENDING], due_date__lt=today or timezone.localdate()
+    )
+    return _refresh(falling_due, today)
+
+
+def _refresh(invoices, today):
     changed = 0
-    for invoice in Invoice.objects.exclude(
-        status__in=[PaymentStatus.DRAFT, PaymentStatus.CANCELED]
-    ).with_paid():
+    for invoice in invoices.with_paid():
         before = invoice.status
         with transaction.atomic():
             refresh_status(invoice, today=today)
