@@ -190,11 +190,52 @@ def test_a_note_as_a_form(api_dana, dana):
     assert response.status_code == 201 and response.json()["body"] == "Called them"
 
 
-@pytest.mark.parametrize(("extra", "named"), [({"todo": True}, "todo"), ({"assignee_id": 3}, "assignee_id")])
-def test_a_todo_note_says_it_is_not_supported(api_dana, dana, extra, named):
+def test_a_todo_note_for_an_assignee(api_dana, dana, bob):
+    entry = TimeEntryFactory(task=TaskFactory(), user=dana)
+    body = {"note": {"note": "Send the hours", "todo": True, "assignee_id": bob.pk}}
+    response = api_dana.post(f"{URL}/{entry.pk}/notes", body, format="json")
+    assert response.status_code == 201, response.content
+    shown = response.json()
+    assert (shown["todo"], shown["assignee_id"], shown["done_at"]) == (True, bob.pk, None)
+    note = Note.objects.get(entry=entry)
+    assert (note.todo, note.assignee, note.done_at) == (True, bob, None)
+    listed = api_dana.get(f"{URL}/{entry.pk}/notes").json()["results"]
+    assert [(n["todo"], n["assignee_id"]) for n in listed] == [(True, bob.pk)]
+
+
+def test_a_todo_as_a_form_without_assignee(api_dana, dana):
+    entry = TimeEntryFactory(task=TaskFactory(), user=dana)
+    response = form(
+        api_dana, "post", f"{URL}/{entry.pk}/notes", [("note[note]", "Call"), ("note[todo]", "true")]
+    )
+    assert response.status_code == 201 and response.json()["todo"] is True
+    assert response.json()["assignee_id"] is None
+
+
+def test_staff_may_not_assign_someone_they_cannot_see(api_bob, bob, dana):
+    entry = TimeEntryFactory(task=TaskFactory(assignee=bob), user=bob)
+    body = {"note": "x", "todo": True, "assignee_id": dana.pk}
+    response = api_bob.post(f"{URL}/{entry.pk}/notes", body, format="json")
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"]["assignee_id"] == [
+        f"There is no user {dana.pk} that you can see."
+    ]
+    assert not Note.objects.exists()
+    body["assignee_id"] = bob.pk  # themselves: fine
+    assert api_bob.post(f"{URL}/{entry.pk}/notes", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"todo": True, "assignee_id": 999_999}, "There is no user 999999 that you can see."),
+        ({"assignee_id": 1}, "Only a to-do has an assignee: send todo=true with it."),
+    ],
+)
+def test_a_bad_assignee_is_refused_clearly(api_dana, dana, extra, message):
     entry = TimeEntryFactory(task=TaskFactory(), user=dana)
     response = api_dana.post(f"{URL}/{entry.pk}/notes", {"note": {"note": "x", **extra}}, format="json")
-    assert response.status_code == 422 and named in response.json()["error"]["fields"]
+    assert response.status_code == 422 and response.json()["error"]["fields"]["assignee_id"] == [message]
     assert not Note.objects.filter(entry=entry).exists()
 
 

@@ -16,16 +16,24 @@ def paths(django_db_blocker):
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/api/v1/time-entries", "get", {"200", "400", "401", "403"}),
-        ("/api/v1/time-entries", "post", {"201", "400", "401", "403", "404", "409", "422"}),
-        ("/api/v1/time-entries/{id}", "get", {"200", "401", "403", "404"}),
-        ("/api/v1/time-entries/{id}", "patch", {"200", "400", "401", "403", "404", "409", "422"}),
-        ("/api/v1/time-entries/{id}", "delete", {"204", "401", "403", "404", "409"}),
-        ("/api/v1/time-entries/unbilled", "get", {"200", "400", "401", "403"}),
-        ("/api/v1/time-entries/{id}/mark-invoiced", "put", {"200", "400", "401", "403", "404", "409", "422"}),
-        ("/api/v1/time-entries/{id}/mark-invoiced", "delete", {"200", "401", "403", "404", "409"}),
-        ("/api/v1/time-entries/{id}/notes", "get", {"200", "400", "401", "403", "404"}),
-        ("/api/v1/time-entries/{id}/notes", "post", {"201", "400", "401", "403", "404", "422"}),
+        ("/api/v1/time-entries", "get", {"200", "400", "401", "403", "429"}),
+        ("/api/v1/time-entries", "post", {"201", "400", "401", "403", "404", "409", "422", "429"}),
+        ("/api/v1/time-entries/{id}", "get", {"200", "401", "403", "404", "429"}),
+        (
+            "/api/v1/time-entries/{id}",
+            "patch",
+            {"200", "400", "401", "403", "404", "409", "422", "429", "412"},
+        ),
+        ("/api/v1/time-entries/{id}", "delete", {"204", "401", "403", "404", "409", "429", "412"}),
+        ("/api/v1/time-entries/unbilled", "get", {"200", "400", "401", "403", "429"}),
+        (
+            "/api/v1/time-entries/{id}/mark-invoiced",
+            "put",
+            {"200", "400", "401", "403", "404", "409", "422", "429"},
+        ),
+        ("/api/v1/time-entries/{id}/mark-invoiced", "delete", {"200", "401", "403", "404", "409", "429"}),
+        ("/api/v1/time-entries/{id}/notes", "get", {"200", "400", "401", "403", "404", "429"}),
+        ("/api/v1/time-entries/{id}/notes", "post", {"201", "400", "401", "403", "404", "422", "429"}),
     ],
 )
 def test_routes_document_their_statuses(paths, path, method, statuses):

@@ -87,7 +87,9 @@ def test_create_from_hours_and_minutes_starts_at_nine_local(bob, task):
             "ended_at",
         ),
         ({"started_at": "2026-03-02T10:00Z", "ended_at": "2026-03-02T09:00Z"}, "ended_at"),
-        ({"started_at": "2026-03-02T10:00Z"}, "ended_at"),
+        ({"ended_at": "2026-03-02T10:00Z"}, "started_at"),
+        ({"started_at": "2999-03-02T10:00Z"}, "started_at"),  # no end: a timer, which cannot start later
+        ({"started_at": "2026-03-02T10:00Z", "paused_duration": 60}, "paused_duration"),
         ({"hours": 0, "minutes": 0, "date": "2026-03-02"}, "minutes"),
         ({"minutes": 30}, "date"),
         ({"hours": 1, "minutes": 75, "date": "2026-03-02"}, "minutes"),

@@ -24,8 +24,17 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "lookup", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "lookup",
+        "scope",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", "revoked_at"]
     search_fields = ["name", "lookup", "user__username"]
     list_select_related = ["user"]
     # The hash is useless to a person and the raw key is never stored: nothing secret to show or edit.

@@ -4,6 +4,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -88,6 +89,14 @@ class ApiKeyQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
+class ApiKeyScope(models.TextChoices):
+    """What a key may do, within its user's role (a scope never adds rights the role lacks)."""
+
+    FULL = "full", "Full: everything your role allows"
+    TIME = "time", "Time only: read everything, write time entries and timers"
+    READ = "read", "Read only: no changes"
+
+
 class ApiKey(models.Model):
     """A bearer key for the REST API. Only a SHA-256 hash is stored; the key is shown once."""
 
@@ -101,6 +110,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=8, choices=ApiKeyScope.choices, default=ApiKeyScope.FULL)
+    # None: the key works until revoked. From this moment on, it is refused (401) with a message saying so.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -116,23 +128,40 @@ class ApiKey(models.Model):
         return hashlib.sha256(raw_key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, user, name):
+    def issue(cls, *, user, name, scope=ApiKeyScope.FULL, expires_at=None):
         """Create a key and return (api_key, raw_key); the raw key is never stored."""
         raw_key = cls.PREFIX + secrets.token_urlsafe(32)
-        key = cls.objects.create(user=user, name=name, lookup=raw_key[:12], hashed_key=cls.hash(raw_key))
+        key = cls.objects.create(
+            user=user,
+            name=name,
+            lookup=raw_key[:12],
+            hashed_key=cls.hash(raw_key),
+            scope=scope,
+            expires_at=expires_at,
+        )
         return key, raw_key
 
     @classmethod
     def authenticate(cls, raw_key):
+        """The active key of an active user for `raw_key`, expired or not (the caller says which), or None."""
         key = (
             cls.objects.active()
             .select_related("user")
             .filter(lookup=raw_key[:12], hashed_key=cls.hash(raw_key), user__is_active=True)
             .first()
         )
-        if key:
+        if key and not key.is_expired():
             cls.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         return key
+
+    def is_expired(self, now=None):
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def allows(self, *, write, time_write):
+        """Whether this key's scope allows the request: any read; a write if full, or a time write if time-only."""
+        if not write or self.scope == ApiKeyScope.FULL:
+            return True
+        return self.scope == ApiKeyScope.TIME and time_write
 
 
 class OnceToken(models.Model):
@@ -150,3 +179,26 @@ class OnceToken(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.token}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` of an API POST and the answer its first request got (api/idempotency.py).
+
+    Stored in the transaction that did the work: the unique (user, key) pair makes a second request with the
+    same key wait for the first (PostgreSQL) and then find its answer, so a retried create never creates twice.
+    Only successful answers are kept (a refusal rolls the row back with the work); keys expire after a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # What the key was first used for: method, path and a hash of the body; the same key for another request
+    # is refused rather than answered with someone else's result.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder, null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"

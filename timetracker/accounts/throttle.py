@@ -14,9 +14,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+# Rules settings.THROTTLES may leave out. A key's requests: enough for a busy sync script, not for a runaway loop.
+DEFAULTS = {"api_key_requests": {"limit": 600, "seconds": 60}}
+
 
 def _rule(name):
-    rule = settings.THROTTLES[name]
+    rule = settings.THROTTLES.get(name) or DEFAULTS[name]
     return rule["limit"], rule["seconds"]
 
 
@@ -107,3 +110,29 @@ def api_key_wait(request):
 
 def api_key_failed(request):
     return fail("api_key_address", client_address(request))
+
+
+def api_key_rate():
+    """The per-key rule in words, as the profile page and the docs state it."""
+    limit, seconds = _rule("api_key_requests")
+    return f"{limit} requests per {seconds} seconds"
+
+
+def api_key_request(key):
+    """Count one request made with `key` (an ApiKey) in its current window (rule api_key_requests); the seconds
+    until the window ends when this one is over the limit, else 0. Counted by the key's lookup, which is unique
+    and random, so two keys never share a count."""
+    limit, seconds = _rule("api_key_requests")
+    subject = _key("api_key_requests", key.lookup)
+    now = timezone.now().timestamp()
+    cache.add(subject + ":until", now + seconds, seconds)
+    cache.add(subject, 0, seconds)
+    try:
+        count = cache.incr(subject)
+    except ValueError:  # the window ran out between add and incr
+        cache.add(subject, 1, seconds)
+        count = 1
+    if count <= limit:
+        return 0
+    until = cache.get(subject + ":until") or now + seconds
+    return max(1, math.ceil(until - now))

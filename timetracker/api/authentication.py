@@ -1,3 +1,6 @@
+import zoneinfo
+
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -31,6 +34,14 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         key = ApiKey.authenticate(header[1])
         if key is None:
             self._failed(request, "This API key is unknown or revoked.")
+        if key.is_expired():
+            # Not a guess (the key is right), so not counted against the address.
+            expired = timezone.localtime(key.expires_at, zoneinfo.ZoneInfo("UTC")).strftime(
+                "%Y-%m-%d %H:%M UTC"
+            )
+            raise exceptions.AuthenticationFailed(
+                f"This API key expired on {expired}; create a new one on your profile page."
+            )
         return key.user, key
 
     def _failed(self, request, message):

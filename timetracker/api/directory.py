@@ -4,7 +4,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from timetracker.api.directory_serializers import (
@@ -17,15 +17,15 @@ from timetracker.api.directory_serializers import (
     SiteSerializer,
 )
 from timetracker.api.error_serializers import with_errors
-from timetracker.api.permissions import HasRole, IsManager
+from timetracker.api.permissions import AdminsWrite, HasRole, IsManager, ManagersWrite
 from timetracker.api.work import (
     TASK_PARAMETERS,
     ApiGenericView,
     bool_param,
     check_params,
     filter_tasks,
-    id_param,
     id_parameter,
+    ids_param,
     task_context,
     tasks_for,
 )
@@ -44,21 +44,6 @@ from timetracker.buckets.usage import usage_many
 from timetracker.clients.models import Client, Project, Site
 from timetracker.clients.overview import with_figures
 
-
-class ManagersWrite(permissions.BasePermission):
-    message = IsManager.message
-
-    def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or request.user.is_manager
-
-
-class AdminsWrite(permissions.BasePermission):
-    message = "Only Admins may change the global settings."
-
-    def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or request.user.is_admin
-
-
 INCLUDE_ARCHIVED = OpenApiParameter("include_archived", bool, description="Default false.")
 CLIENT_FILTER = id_parameter("client_id", "those of this client")
 
@@ -73,6 +58,7 @@ class DirectoryView(ApiGenericView):
     permission_classes = [HasRole, ManagersWrite]
     model = None
     serializer_class = None
+    client_field = "client"  # what client_id filters on
 
     def queryset(self):
         return self.model.objects.for_user(self.request.user)
@@ -83,11 +69,11 @@ class DirectoryView(ApiGenericView):
         if not bool_param(request, "include_archived"):
             objects = objects.active()
         if client_filter and (
-            client := id_param(request, "client_id", Client.objects.for_user(request.user))
+            clients := ids_param(request, "client_id", Client.objects.for_user(request.user))
         ):
-            objects = (
-                objects.filter(clients=client) if self.model is Bucket else objects.filter(client=client)
-            )
+            # A subquery, not a join: a bucket of two of the clients is listed once.
+            of_clients = self.model.objects.filter(**{f"{self.client_field}__in": clients})
+            objects = objects.filter(pk__in=of_clients.values("pk"))
         return objects
 
     def get_object(self):
@@ -130,6 +116,8 @@ class ClientListView(ClientViews):
 
 
 class ClientDetailView(ClientViews):
+    etag = True
+
     @extend_schema(responses=with_errors({200: ClientSerializer}, 404))
     def get(self, request, pk):
         return self.show(self.get_object())
@@ -170,6 +158,8 @@ class SiteListView(SiteViews):
 
 
 class SiteDetailView(SiteViews):
+    etag = True
+
     @extend_schema(responses=with_errors({200: SiteSerializer}, 404))
     def get(self, request, pk):
         return self.show(self.get_object())
@@ -198,6 +188,8 @@ class ProjectListView(ProjectViews):
 
 
 class ProjectDetailView(ProjectViews):
+    etag = True
+
     @extend_schema(responses=with_errors({200: ProjectSerializer}, 404))
     def get(self, request, pk):
         return self.show(self.get_object())
@@ -261,6 +253,7 @@ def bucket_form_data(bucket, changes):
 
 class BucketViews(DirectoryView):
     model, serializer_class = Bucket, BucketSerializer
+    client_field = "clients"
 
     def queryset(self):
         return super().queryset().prefetch_related("clients")
@@ -304,6 +297,8 @@ class BucketListView(BucketViews):
 
 
 class BucketDetailView(BucketViews):
+    etag = True
+
     @extend_schema(responses=with_errors({200: BucketSerializer}, 404))
     def get(self, request, pk):
         return self.show(self.get_object())

@@ -46,17 +46,30 @@ def _p(name, type_, description, enum=None):
     return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description, enum=enum)
 
 
-# Ids as the filters read them: whole numbers from 1 below 2**31 (scoped_id).
+# Ids as the filters read them: whole numbers from 1 below 2**31 (scoped_ids). Each id filter takes several,
+# repeated (client_id=1&client_id=2) or comma-separated (client_id=1,2), and matches any of them.
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+MAX_IDS = 100
+IDS = {"type": "array", "items": ID, "minItems": 1, "maxItems": MAX_IDS}
+MULTI = " Several: repeat it or separate ids by commas (any of them matches)."
+
+
+def _ids(name, description):
+    return OpenApiParameter(
+        name, IDS, OpenApiParameter.QUERY, description=description + MULTI, style="form", explode=True
+    )
+
+
 ID_PARAMETERS = [
-    _p("task_id", ID, "Only this task's entries."),
-    _p("project_id", ID, "Only entries on this project's tasks."),
-    _p("client_id", ID, "Only entries on this client's tasks."),
-    _p("contact_id", ID, "Alias of client_id (Moneybird)."),
+    _ids("task_id", "Only this task's entries."),
+    _ids("project_id", "Only entries on this project's tasks."),
+    _ids("client_id", "Only entries on this client's tasks."),
+    _ids("contact_id", "Alias of client_id (Moneybird)."),
 ]
+ID_NAMES = frozenset({"task_id", "project_id", "client_id", "contact_id", "user_id", "site_id", "bucket_id"})
 LIST_PARAMETERS = [
     *ID_PARAMETERS,
-    _p("user_id", ID, "Only this user's entries (Staff keys only ever see their own)."),
+    _ids("user_id", "Only this user's entries (Staff keys only ever see their own)."),
     _p("billable", OpenApiTypes.BOOL, "true or false."),
     _p("from_date", OpenApiTypes.DATE, "Started on or after this local day (YYYY-MM-DD)."),
     _p("to_date", OpenApiTypes.DATE, "Started on or before this local day (YYYY-MM-DD)."),
@@ -113,16 +126,24 @@ def _given(params, name):
     return next((key for key in _names(name) if key in params), name)
 
 
+def _raw(params, key):
+    # An id filter may be repeated: its values are read as one comma-separated list.
+    if key in ID_NAMES and hasattr(params, "getlist"):
+        return ",".join(params.getlist(key))
+    return params[key]
+
+
 def _value(params, name):
     """The parameter or its alias; giving both with different values is refused."""
-    values = {params[key] for key in _names(name) if key in params}
+    values = {_raw(params, key) for key in _names(name) if key in params}
     if len(values) > 1:
         raise BadFilter(f"{name} and its alias were both given, with different values.")
     return values.pop() if values else None
 
 
-def scoped_id(params, name, label, visible):
-    """The id given as `name`, if `visible` (what the key may see) holds it.
+def scoped_ids(params, name, label, visible):
+    """The ids given as `name` (repeated or comma-separated), if `visible` (what the key may see) holds them all;
+    None when the filter is not given.
 
     An id the key may not see answers exactly as one that does not exist, the same 400 with the same words,
     so a filter never tells a key whether someone else's task or user exists."""
@@ -130,24 +151,34 @@ def scoped_id(params, name, label, visible):
     if raw is None:
         return None
     name = _given(params, name)
-    if not (raw.isascii() and raw.isdecimal()) or not 0 < int(raw) < 2**31:
-        raise BadFilter(f'{name} must be a positive whole number, not "{raw}".')
-    if not visible.filter(pk=int(raw)).exists():
-        raise BadFilter(f"{name}: there is no {label} {raw}.")
-    return int(raw)
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not (part.isascii() and part.isdecimal()) or not 0 < int(part) < 2**31:
+            raise BadFilter(
+                f'{name} must be positive whole numbers (repeated or separated by commas), not "{part or raw}".'
+            )
+        if int(part) not in ids:
+            ids.append(int(part))
+    if len(ids) > MAX_IDS:
+        raise BadFilter(f"{name}: at most {MAX_IDS} ids at once.")
+    found = set(visible.filter(pk__in=ids).values_list("pk", flat=True))
+    if missing := [pk for pk in ids if pk not in found]:
+        raise BadFilter(f"{name}: there is no {label} {missing[0]}.")
+    return ids
 
 
 # The id filters of the time-entries list, unbilled time and the reports summary: one behaviour for all three.
 def client_id(params, user):
-    return scoped_id(params, "client_id", "client", Client.objects.for_user(user))
+    return scoped_ids(params, "client_id", "client", Client.objects.for_user(user))
 
 
 def project_id(params, user):
-    return scoped_id(params, "project_id", "project", Project.objects.for_user(user))
+    return scoped_ids(params, "project_id", "project", Project.objects.for_user(user))
 
 
 def user_id(params, user):
-    return scoped_id(params, "user_id", "user", visible_users(user))
+    return scoped_ids(params, "user_id", "user", visible_users(user))
 
 
 def _bool(params, name):
@@ -197,15 +228,15 @@ def _moment(params, name, tz):
 
 def scope_ids(entries, params, user):
     """task_id, project_id, client_id (contact_id): each must name something the key may see."""
-    task = scoped_id(params, "task_id", "task", Task.objects.for_user(user))
-    project = project_id(params, user)
-    client = client_id(params, user)
-    if task:
-        entries = entries.filter(task_id=task)
-    if project:
-        entries = entries.filter(task__project_id=project)
-    if client:
-        entries = entries.filter(task__client_id=client)
+    tasks = scoped_ids(params, "task_id", "task", Task.objects.for_user(user))
+    projects = project_id(params, user)
+    clients = client_id(params, user)
+    if tasks:
+        entries = entries.filter(task_id__in=tasks)
+    if projects:
+        entries = entries.filter(task__project_id__in=projects)
+    if clients:
+        entries = entries.filter(task__client_id__in=clients)
     return entries
 
 
@@ -225,8 +256,8 @@ def kept(totals, params, *, user):
     if set(params) - KEPT_NAMES - {"status", "include_active"} or not stopped_only:
         return None
     totals = scope_ids(totals, params, user)
-    if (owner := user_id(params, user)) is not None:
-        totals = totals.filter(user_id=owner)
+    if (owners := user_id(params, user)) is not None:
+        totals = totals.filter(user_id__in=owners)
     return totals
 
 
@@ -239,8 +270,8 @@ def apply(entries, params, *, user):
         pairs = moneybird_pairs(raw)
         params = with_filter_parameters(params, pairs)
     entries = scope_ids(entries, params, user)
-    if (owner := user_id(params, user)) is not None:
-        entries = entries.filter(user_id=owner)
+    if (owners := user_id(params, user)) is not None:
+        entries = entries.filter(user_id__in=owners)
     if (billable := _bool(params, "billable")) is not None:
         entries = entries.filter(billable=billable)
     start, end = _day(params, "from_date", tz), _day(params, "to_date", tz)
@@ -299,7 +330,7 @@ def moneybird_pairs(text):
 
 def with_filter_parameters(params, pairs):
     """The query parameters with the filter's own (ids, day, include_active) added, as if given plainly."""
-    merged = {key: params.get(key) for key in params}
+    merged = {key: _raw(params, key) for key in params}
     for key in FILTER_PARAMETERS:
         if key not in pairs:
             continue

@@ -8,12 +8,13 @@ The dialects are told apart by the fields of the body, nothing else (no header, 
   `task_id`, `user_id`, `date` or times next to `hours`/`minutes` are a 422. A PATCH without them is ours and
   may move the entry to another task.
 The task is `task_id`, or for a body naming only a project (`project_id`) or client (`client_id`, Moneybird's
-`contact_id`) the default task of that project or client, created on first use (see entry_tasks.py).
+`contact_id`) the default task of that project or client, created on first use (see tasks/default_tasks.py).
 """
 
 from datetime import datetime, time
 from decimal import ROUND_FLOOR, Decimal
 
+from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -213,18 +214,38 @@ class TimeEntryCreateSerializer(StrictSerializer):
             start = start_of(data.pop("date"), "date")
             data.update(started_at=start, ended_at=dates.add_elapsed(start, seconds), paused_duration=0)
             return data
-        missing = {
-            name: ["This field is required."] for name in ("started_at", "ended_at") if name not in data
-        }
-        if missing:
-            raise serializers.ValidationError(missing)
+        if "started_at" not in data:
+            raise serializers.ValidationError({"started_at": ["This field is required."]})
         check_year(data["started_at"], "started_at")
+        if "ended_at" not in data:
+            return timer_start(data)
         check_year(data["ended_at"], "ended_at")
         floor_paused(data).setdefault("paused_duration", 0)
         data["started_at"], data["ended_at"] = check_worked(
             data["started_at"], data["ended_at"], data["paused_duration"], "ended_at"
         )
         return data
+
+
+# A moment a little ahead of the server's clock still counts as now: the caller's clock may run fast.
+CLOCK_SKEW_SECONDS = 60
+
+
+def timer_start(data):
+    """A create body without `ended_at`: a timer for the key's own user, running from `started_at` (now or
+    earlier). What only a stopped entry has (a pause, a rate override) is refused rather than dropped."""
+    for name, why in (
+        ("paused_duration", "a running timer is paused and resumed (POST /tasks/{id}/pause, /start)"),
+        ("hourly_rate", "the rate is set when the timer stops; PATCH it afterwards"),
+    ):
+        if name in data:
+            raise serializers.ValidationError({name: [f"Not without ended_at: {why}."]})
+    if (data["started_at"] - timezone.now()).total_seconds() > CLOCK_SKEW_SECONDS:
+        raise serializers.ValidationError(
+            {"started_at": ["A timer cannot start in the future; without ended_at, give now or earlier."]}
+        )
+    data["timer"] = True
+    return data
 
 
 FIXED_IN_TIMESHEETS = "In the hours-and-minutes form the task, day and person of an entry are fixed."
@@ -296,26 +317,34 @@ class MarkInvoicedSerializer(StrictSerializer):
 
 
 class NoteInputSerializer(StrictSerializer):
-    """A note's text as `body`, or as Moneybird's `note`; Moneybird's `todo` and `assignee_id` are read too.
-
-    Our notes are not (yet) to-dos with an assignee: `todo: false` and no assignee are accepted, anything else
-    is a 422 that says so, rather than a to-do silently kept as a plain note."""
+    """A note's text as `body`, or as Moneybird's `note`; with Moneybird's `todo` and `assignee_id` a note is a
+    to-do for someone (open until done). The assignee must be a person the caller can see (`assignee` in the
+    validated data, checked by the view's context `visible_users`)."""
 
     body = TextField(max_length=10_000, required=False)
     note = TextField(max_length=10_000, required=False, help_text="Alias of body (Moneybird).")
-    todo = serializers.BooleanField(required=False, help_text="Only false: notes are not to-dos here.")
-    assignee_id = id_field(required=False, allow_null=True, help_text="Only null: notes have no assignee.")
+    todo = serializers.BooleanField(required=False, help_text="A to-do (open until marked done).")
+    assignee_id = id_field(
+        required=False,
+        allow_null=True,
+        help_text="Who the to-do is for (with todo=true): a user the key can see (GET /users).",
+    )
 
     def validate(self, data):
         data = super().validate(data)
         if "body" in data and "note" in data:
             raise serializers.ValidationError({"note": ["Give body or note, not both."]})
-        if data.pop("todo", False):
-            raise serializers.ValidationError(
-                {"todo": ["Notes here are not to-dos; send the note without it."]}
-            )
-        if data.pop("assignee_id", None) is not None:
-            raise serializers.ValidationError({"assignee_id": ["Notes here have no assignee."]})
+        assignee_id = data.pop("assignee_id", None)
+        if assignee_id is not None:
+            if not data.get("todo", False):
+                raise serializers.ValidationError(
+                    {"assignee_id": ["Only a to-do has an assignee: send todo=true with it."]}
+                )
+            data["assignee"] = self.context["visible_users"].filter(pk=assignee_id, is_active=True).first()
+            if data["assignee"] is None:
+                raise serializers.ValidationError(
+                    {"assignee_id": [f"There is no user {assignee_id} that you can see."]}
+                )
         text = data.pop("note", data.get("body", "")).strip()
         if not text:
             raise serializers.ValidationError({"body": ["A note needs some text."]})
@@ -332,7 +361,10 @@ class IntervalCreateSerializer(TimeEntryCreateSerializer):
     hours = minutes = date = None
     started_at = serializers.DateTimeField(help_text="Floored to the minute. Alias start_time.")
     ended_at = serializers.DateTimeField(
-        help_text="Floored to the minute; at least a minute of work. Alias end_time."
+        required=False,
+        help_text="Floored to the minute; at least a minute of work. Alias end_time. Left out, a timer starts "
+        "at started_at (now or earlier) for the key's own user, stopping any running one, as POST "
+        "/tasks/{id}/start does.",
     )
 
 

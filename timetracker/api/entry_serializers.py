@@ -111,4 +111,7 @@ class TimeEntryNoteSerializer(serializers.Serializer):
     entry_id = serializers.IntegerField(read_only=True)
     author_id = serializers.IntegerField(read_only=True, allow_null=True)
     body = serializers.CharField(max_length=10_000)
+    todo = serializers.BooleanField(read_only=True, help_text="A to-do, open until done_at is set.")
+    assignee_id = serializers.IntegerField(read_only=True, allow_null=True, help_text="Who the to-do is for.")
+    done_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When the to-do was done.")
     created_at = serializers.DateTimeField(read_only=True)

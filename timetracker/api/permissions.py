@@ -15,3 +15,17 @@ class IsManager(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.is_manager)
+
+
+class ManagersWrite(permissions.BasePermission):
+    message = IsManager.message
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or request.user.is_manager
+
+
+class AdminsWrite(permissions.BasePermission):
+    message = "Only Admins may change the global settings."
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or request.user.is_admin

@@ -114,9 +114,8 @@ class SummaryView(ApiView):
                 description="Instead of dates: a named range resolved in your time zone, e.g. last_month, "
                 "this_quarter, year_to_date, last_n_days:30.",
             ),
-            OpenApiParameter("client_id", int),
-            OpenApiParameter("project_id", int),
-            OpenApiParameter("user_id", int),
+            *[p for p in entry_filters.ID_PARAMETERS if p.name in ("client_id", "project_id")],
+            next(p for p in entry_filters.LIST_PARAMETERS if p.name == "user_id"),
         ],
         responses={200: SummarySerializer, **errors(400, 401, 403)},
     )
@@ -142,7 +141,7 @@ class SummaryView(ApiView):
             ("user", entry_filters.user_id(params, request.user)),
         ):
             if value is not None:
-                filters[name] = [str(value)]
+                filters[name] = [str(pk) for pk in value]
         spec = engine.ReportSpec(
             group=names[0],
             sub_group=names[1] if len(names) > 1 else "",

@@ -5,6 +5,8 @@ from timetracker.api import (
     billing,
     directory,
     entry_actions,
+    entry_exports,
+    entry_notes,
     imports,
     reports,
     saved_reports,
@@ -14,7 +16,9 @@ from timetracker.api import (
 
 urlpatterns = [
     *account.urlpatterns,
+    *entry_exports.urlpatterns,
     *time_entries.urlpatterns,
+    *entry_notes.urlpatterns,
     *entry_actions.urlpatterns,
     *work.urlpatterns,
     *directory.urlpatterns,

@@ -1,4 +1,5 @@
-"""/api/v1/time-entries: list, create, read, edit and delete time; unbilled time, mark invoiced, notes.
+"""/api/v1/time-entries: list, create, read, edit and delete time; unbilled time, mark invoiced (notes:
+entry_notes.py; exports: entry_exports.py; stop/restart/duplicate: entry_actions.py).
 
 Decisions:
 - Staff keys see and change only their own entries; another user's entry is a 404.
@@ -8,8 +9,9 @@ Decisions:
   price their own time onto invoices. Creating for another user is 403 for Staff.
 - `duration_seconds` of a running entry is the time so far.
 - Bodies come in each seed's dialect (entry_input.py tells them apart by their fields) and name a task, or a
-  project or client whose default task is used (entry_tasks.py); one the key cannot see is a 404.
+  project or client whose default task is used (tasks/default_tasks.py); one the key cannot see is a 404.
 - Marking invoiced takes an optional body and is undone by DELETE (time billed elsewhere only).
+- A create without `ended_at` starts the timer (tasks/timer.py), for the key's own user only.
 """
 
 import zoneinfo
@@ -30,14 +32,12 @@ from timetracker.api.directory_serializers import hours
 from timetracker.api.entry_input import (
     CREATE_BODY,
     MarkInvoicedSerializer,
-    NoteInputSerializer,
     TimeEntryCreateSerializer,
     TimeEntryUpdateSerializer,
     check_worked,
     read,
 )
 from timetracker.api.entry_serializers import (
-    TimeEntryNoteSerializer,
     TimeEntrySerializer,
     UnbilledEntrySerializer,
     error_responses,
@@ -50,9 +50,9 @@ from timetracker.api.permissions import HasRole, IsManager
 from timetracker.billing import invoicing
 from timetracker.billing.models import Settings
 from timetracker.lib import dates
-from timetracker.tasks import entries
+from timetracker.tasks import entries, timer
 from timetracker.tasks.choices import EntrySource
-from timetracker.tasks.models import Note, Task, TaskTotal, TimeEntry
+from timetracker.tasks.models import Task, TaskTotal, TimeEntry
 
 TAGS = ["time-entries"]
 ID = OpenApiParameter(
@@ -79,6 +79,7 @@ PAGE_PARAMETERS = [
 
 class EntryView(ApiView):
     pagination_class = PerPagePagination
+    time_writes = True  # a time-only key writes here (MarkInvoicedView, billing, says otherwise)
 
     def dispatch(self, request, *args, **kwargs):
         # Dates in filters and bodies are the user's local days; restore whatever was active afterwards.
@@ -172,7 +173,9 @@ class TimeEntryListView(EntryView):
         description=(
             "Either `started_at` + `ended_at` (floored to whole minutes, at least a minute of work) or "
             "`hours` + `minutes` + `date` (starting 09:00 local). The rate is snapshotted unless "
-            "`hourly_rate` overrides it."
+            "`hourly_rate` overrides it. Without `ended_at`, a timer starts at `started_at` (now or earlier) "
+            "for the key's own user, as POST /tasks/{id}/start does: a running timer is stopped first (409 "
+            "if it started after `started_at`)."
         ),
         request=CREATE_BODY,
         responses={201: TimeEntrySerializer, **error_responses(400, 401, 403, 404, 409, 422)},
@@ -188,9 +191,19 @@ class TimeEntryListView(EntryView):
             if user is None or not user.has_role:
                 raise serializers.ValidationError({"user_id": ["Unknown user."]})
         self.refuse_rate_change(data)
+        if data.get("timer") and user != caller:
+            raise serializers.ValidationError(
+                {
+                    "ended_at": [
+                        "A timer runs only for the key's own user: give ended_at to record someone's time."
+                    ]
+                }
+            )
         # One transaction: a default task made for an entry the write path then refuses is not kept.
         with transaction.atomic():
             task = task_for(caller, data)
+            if data.get("timer"):
+                return Response(self.show(start_timer(caller, task, data)), status=status.HTTP_201_CREATED)
             try:
                 entry = entries.record(
                     task=task,
@@ -209,7 +222,28 @@ class TimeEntryListView(EntryView):
         return Response(self.show(entry), status=status.HTTP_201_CREATED)
 
 
+def start_timer(user, task, data):
+    """A create without an end: the page's timer (tasks/timer.py), started at `started_at`."""
+    running = timer.running_entry(user)
+    if running and running.started_at > data["started_at"]:
+        raise Conflict(
+            f"Your timer on {running.task.title} started after this started_at; stop it first or start later."
+        )
+    try:
+        entry = timer.start(
+            user=user, task=task, description=data.get("description", ""), now=data["started_at"]
+        )
+        if data.get("billable", entry.billable) != entry.billable:
+            entry = entries.change(entry, by=user, billable=data["billable"])
+    except entries.EntryError as error:
+        raise refused(error) from None
+    return TimeEntry.objects.select_related("task", "invoice_line").get(pk=entry.pk)
+
+
 class TimeEntryDetailView(EntryView):
+    etag = True
+    etag_volatile = ("duration_seconds", "time_readable")  # a running entry's time so far
+
     @extend_schema(
         tags=TAGS,
         summary="One time entry",
@@ -347,6 +381,7 @@ class UnbilledView(EntryView):
 
 class MarkInvoicedView(EntryView):
     permission_classes = [HasRole, IsManager]
+    time_writes = False  # billing, not time
 
     @extend_schema(
         tags=TAGS,
@@ -396,37 +431,9 @@ class MarkInvoicedView(EntryView):
         return Response(self.show(self.get_entry(pk)))
 
 
-class NotesView(EntryView):
-    @extend_schema(
-        tags=TAGS,
-        summary="Notes on an entry",
-        parameters=[ID, *PAGE_PARAMETERS],
-        responses={200: TimeEntryNoteSerializer(many=True), **error_responses(400, 401, 403, 404)},
-    )
-    def get(self, request, pk):
-        entry = self.get_entry(pk)
-        paginator, page = self.page_of(entry.notes.order_by("created_at", "pk"))
-        return paginator.get_paginated_response(TimeEntryNoteSerializer(page, many=True).data)
-
-    @extend_schema(
-        tags=TAGS,
-        summary="Add a note to an entry",
-        description="`body` (or Moneybird's `note`), also inside a `note` wrapper.",
-        parameters=[ID],
-        request=NoteInputSerializer,
-        responses={201: TimeEntryNoteSerializer, **error_responses(400, 401, 403, 404, 422)},
-    )
-    def post(self, request, pk):
-        entry = self.get_entry(pk)
-        data = read(NoteInputSerializer, unwrap(request.data, "note"))
-        note = Note.objects.create(entry=entry, author=request.user, body=data["body"])
-        return Response(TimeEntryNoteSerializer(note).data, status=status.HTTP_201_CREATED)
-
-
 urlpatterns = [
     path("time-entries/unbilled", UnbilledView.as_view(), name="time-entry-unbilled"),
     path("time-entries/<int:pk>/mark-invoiced", MarkInvoicedView.as_view(), name="time-entry-mark-invoiced"),
-    path("time-entries/<int:pk>/notes", NotesView.as_view(), name="time-entry-notes"),
     path("time-entries/<int:pk>", TimeEntryDetailView.as_view(), name="time-entry-detail"),
     path("time-entries", TimeEntryListView.as_view(), name="time-entries"),
 ]

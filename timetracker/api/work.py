@@ -11,11 +11,11 @@ from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
 from timetracker.accounts.models import User
+from timetracker.api import entry_filters
 from timetracker.api.base import ApiMixin
 from timetracker.api.error_serializers import errors, with_errors
 from timetracker.api.errors import BadFilter, Conflict
 from timetracker.api.work_serializers import (
-    MAX_ID,
     StopAllSerializer,
     TaskPatchSerializer,
     TaskSerializer,
@@ -62,16 +62,9 @@ def check_params(request, allowed):
         raise BadFilter(f"Unknown query parameter: {', '.join(unknown)}. Known: {known}.")
 
 
-def id_param(request, name, queryset):
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdecimal()) or not 0 < int(raw) <= MAX_ID:
-        raise BadFilter(f'{name} must be a whole number, not "{raw}".')
-    found = queryset.filter(pk=int(raw)).first()
-    if found is None:
-        raise BadFilter(f"{name} {raw} does not exist.")
-    return found
+def ids_param(request, name, queryset):
+    """Several ids (repeated or comma-separated), read as the entry lists read theirs (entry_filters)."""
+    return entry_filters.scoped_ids(request.query_params, name, name.removesuffix("_id"), queryset)
 
 
 def choice_param(request, name, choices, default=None):
@@ -90,8 +83,10 @@ def bool_param(request, name):
 def id_parameter(name, what):
     return OpenApiParameter(
         name,
-        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-        description=f"Only {what}; an id that does not exist is a 400.",
+        entry_filters.IDS,
+        description=f"Only {what}; an id that does not exist is a 400.{entry_filters.MULTI}",
+        style="form",
+        explode=True,
     )
 
 
@@ -142,9 +137,13 @@ def filter_tasks(request, queryset, *, fixed=()):
     names = [name for name in TASK_FILTERS if name not in fixed]
     check_params(request, [*names, "status", "payment_status", "sort", "order"])
     for name in names:
-        found = id_param(request, name, TASK_FILTERS[name](request.user))
-        if found is not None:
-            queryset = queryset.filter(**{name.removesuffix("_id").replace("site", "sites"): found})
+        ids = ids_param(request, name, TASK_FILTERS[name](request.user))
+        if ids is None:
+            continue
+        if name == "site_id":  # many-to-many: a subquery, so a task on two of the sites is listed once
+            queryset = queryset.filter(pk__in=Task.sites.through.objects.filter(site__in=ids).values("task"))
+        else:
+            queryset = queryset.filter(**{name.removesuffix("_id") + "__in": ids})
     if value := choice_param(request, "status", TaskStatus.values):
         queryset = queryset.filter(status=value)
     if value := choice_param(request, "payment_status", PaymentStatus.values):
@@ -234,6 +233,8 @@ class TaskListView(ApiGenericView):
 
 
 class TaskDetailView(ApiGenericView):
+    etag = True
+
     def get_object(self):
         return get_object_or_404(tasks_for(self.request.user), pk=self.kwargs["pk"])
 
@@ -315,6 +316,8 @@ def timer_data(entry):
 class TimerActionView(ApiGenericView):
     """Base of start, pause and stop: the task must be visible; the timer is always the caller's own."""
 
+    time_writes = True
+
     def task_and_entry(self, pk):
         task = get_object_or_404(Task.objects.for_user(self.request.user), pk=pk)
         entry = (
@@ -395,6 +398,8 @@ class ActiveTimersView(ApiGenericView):
 
 
 class StopAllView(ApiGenericView):
+    time_writes = True
+
     @extend_schema(
         request=None,
         responses={200: StopAllSerializer, **errors()},
