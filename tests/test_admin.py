@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from tests import factories
+from timetracker.accounts.models import IdempotencyKey
 from timetracker.billing.models import InvoiceMail, Settings
 from timetracker.tasks.models import FavouriteTask, TimerReminder
 
@@ -14,6 +15,10 @@ FACTORIES = {
     "user": lambda: factories.UserFactory(role="Staff"),
     "apikey": factories.ApiKeyFactory,
     "oncetoken": factories.OnceTokenFactory,
+    # Written by API POSTs with an Idempotency-Key, never in the admin.
+    "idempotencykey": lambda: IdempotencyKey.objects.create(
+        user=factories.UserFactory(role="Staff"), key="retry-1", fingerprint="f" * 64, status_code=201
+    ),
     "client": factories.ClientFactory,
     "site": factories.SiteFactory,
     "project": factories.ProjectFactory,

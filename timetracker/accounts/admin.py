@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from timetracker.accounts.forms import AdminLoginForm
-from timetracker.accounts.models import ApiKey, OnceToken, User
+from timetracker.accounts.models import ApiKey, IdempotencyKey, OnceToken, User
 
 
 @admin.register(User)
@@ -63,3 +63,12 @@ class OnceTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(OnceTokenAdmin):
+    """Read-only: written by API POSTs with an Idempotency-Key, in the same transaction as their work."""
+
+    list_display = ["key", "user", "status_code", "created_at"]
+    search_fields = ["key", "user__username"]
+    exclude = ["response_body"]  # the answer may carry what only its caller should read
