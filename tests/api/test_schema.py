@@ -6,6 +6,7 @@ The schema is loaded eagerly at import: `schemathesis.pytest.from_fixture` break
 it for the same reason, and so does the fixture below."""
 
 import os
+from collections import Counter
 
 import pytest
 import schemathesis
@@ -58,3 +59,32 @@ def admin_headers(db, keep_connection):
 def test_api_conforms_to_its_schema(case, admin_headers):
     response = case.call(headers=admin_headers)
     case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+
+
+# The stateful run: schemathesis chains operations through the links it infers from the schema (a created
+# entry's id into GET / PATCH / DELETE of that entry, ...), so deeper paths than random ids reach are tried.
+Workflow = schema.as_state_machine()
+
+
+def test_api_conforms_to_its_schema_statefully(admin_headers):
+    answered = Counter()
+
+    class AsAdmin(Workflow):
+        def get_call_kwargs(self, case):
+            return {"headers": admin_headers}
+
+        def validate_response(self, response, case, **kwargs):
+            answered[(case.operation.label, response.status_code)] += 1
+            case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+
+    AsAdmin.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # It ran sequences, not one call: lists, creates and the operations on the ids they give.
+    assert sum(answered.values()) > 50 and any("{id}" in label for label, _ in answered)
