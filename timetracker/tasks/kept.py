@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Min, Sum
+from django.db.models.functions import Coalesce
 
 from timetracker.tasks.models import CENT, OwnTimeQuerySet, Task
 
@@ -24,20 +25,24 @@ class KeptTotalsQuerySet(OwnTimeQuerySet):
         return result
 
 
+def per_task_figures(path="", whose=None):
+    """The Logs row's figures (TimeEntryQuerySet.per_task's) as sums of kept rows reached through `path` (""
+    from TaskTotal itself, "totals__" from Task), counting only the `whose` rows when given. Sums of no rows
+    read as zero time, and as no amount."""
+    kept = {"filter": whose} if whose is not None else {}
+    return {
+        "tracked": Coalesce(Sum(f"{path}tracked_seconds", **kept), 0),
+        "rounded": Coalesce(Sum(f"{path}rounded_seconds", **kept), 0),
+        "amount_total": Sum(f"{path}amount", **kept),
+        "started": Min(f"{path}first_started_at", **kept),
+        "entry_count": Coalesce(Sum(f"{path}entries", **kept), 0),
+    }
+
+
 class TaskTotalQuerySet(KeptTotalsQuerySet):
     def per_task(self):
         """TimeEntryQuerySet.per_task's rows added up from each task's few kept rows, not its entries."""
-        return (
-            self.order_by()
-            .values("task")
-            .annotate(
-                tracked=Sum("tracked_seconds"),
-                rounded=Sum("rounded_seconds"),
-                amount_total=Sum("amount"),
-                started=Min("first_started_at"),
-                entry_count=Sum("entries"),
-            )
-        )
+        return self.order_by().values("task").annotate(**per_task_figures())
 
 
 class TaskTotal(models.Model):

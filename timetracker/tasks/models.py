@@ -83,18 +83,14 @@ class TaskQuerySet(models.QuerySet):
         kept rows (only `whose` rows when given, e.g. one person's): a task with no stopped time yet (never
         started, or its only entry discarded) is a row of zeros instead of vanishing. `since` orders such a
         task by when it was created, so a new task sits among the recent ones."""
-        kept = {"filter": whose} if whose is not None else {}
+        from timetracker.tasks.kept import per_task_figures  # kept.py imports this module
+
+        figures = per_task_figures("totals__", whose)
         return (
             self.order_by()
             .values(task=F("pk"))
-            .annotate(
-                tracked=Coalesce(Sum("totals__tracked_seconds", **kept), 0),
-                rounded=Coalesce(Sum("totals__rounded_seconds", **kept), 0),
-                amount_total=Sum("totals__amount", **kept),
-                started=Min("totals__first_started_at", **kept),
-                entry_count=Coalesce(Sum("totals__entries", **kept), 0),
-            )
-            .alias(since=Coalesce(Min("totals__first_started_at", **kept), F("created_at")))
+            .annotate(**figures)
+            .alias(since=Coalesce(figures["started"], F("created_at")))
         )
 
     def completed(self):
@@ -422,38 +418,6 @@ class Note(models.Model):
         return self.body[:50]
 
 
-class FavouriteTask(models.Model):
-    """A task someone starred: the New Task modal lists favourites above their recent tasks."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "task"], name="one_favourite_per_task")]
-
-    def __str__(self):
-        return f"{self.user} ★ {self.task}"
-
-    @classmethod
-    def toggle(cls, user, task):
-        """Star the task for the user, or unstar it; returns whether it is a favourite now. A double click
-        races harmlessly: the unique constraint keeps one row, and get_or_create reads it back."""
-        removed, _ = cls.objects.filter(user=user, task=task).delete()
-        if removed:
-            return False
-        cls.objects.get_or_create(user=user, task=task)
-        return True
-
-    @classmethod
-    def ids_of(cls, user, tasks=None):
-        """The ids of the user's favourite tasks (among `tasks` when given): one query."""
-        favourites = cls.objects.filter(user=user)
-        if tasks is not None:
-            favourites = favourites.filter(task__in=tasks)
-        return set(favourites.values_list("task", flat=True))
-
-
 class TimerReminder(models.Model):
     """A running timer its owner was reminded of (Settings.reminder_after_hours): one e-mail per timer however
     often the tick runs. The entry is named by id, not a foreign key: a reminder row must never stand in the
@@ -467,6 +431,7 @@ class TimerReminder(models.Model):
         return f"Reminder for entry {self.entry_id}"
 
 
-# The kept totals live in their own module; importing it here registers them with the app (and keeps
-# `from timetracker.tasks.models import TaskTotal` working). At the end: kept.py imports Task from here.
+# The kept totals and favourites live in their own modules; importing them here registers them with the app
+# (and keeps `from timetracker.tasks.models import TaskTotal` working). At the end: they import Task from here.
+from timetracker.tasks.favourites import FavouriteTask  # noqa: E402, F401
 from timetracker.tasks.kept import DayTotal, KeptTotalsQuerySet, TaskTotal  # noqa: E402, F401
