@@ -213,3 +213,15 @@ def test_clean_imports_deletes_old_uploads_and_keeps_the_records(alice):
     assert kept[fresh.pk].file and default_storage.exists(names[fresh.pk])
     assert kept[forgotten.pk].status == ImportRun.Status.FAILED and not kept[forgotten.pk].retriable
     assert not default_storage.exists(names[old.pk]) and not default_storage.exists(names[forgotten.pk])
+
+
+def test_the_one_tick_cleans_old_uploads(alice):
+    """`run_schedules` (every minute) does what `clean_imports` does, so no cron line of its own is needed."""
+    old = import_file(alice, "toggl", sample("toggl/timba_toggl.csv"))
+    name = old.file.name
+    ImportRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    out = StringIO()
+    call_command("run_schedules", stdout=out)
+    assert "1 deleted import upload(s)" in out.getvalue()
+    old.refresh_from_db()
+    assert not old.file and old.status == ImportRun.Status.DONE and not default_storage.exists(name)

@@ -391,3 +391,15 @@ def test_a_second_undo_of_the_same_run_is_refused(alice):
     assert ImportRun.objects.get(pk=later.pk).undone_at == undone_at
     assert TimeEntry.history.count() == history
     assert run.status == ImportRun.Status.DONE
+
+
+def test_ids_handed_in_as_one_value_find_what_the_orm_lookup_finds(alice):
+    """The chunk lookup passes its ids as one array (PostgreSQL) or JSON list (SQLite): quotes, commas, braces
+    and non-ASCII in an id must match as they are, and ids of entries made some other way must not."""
+    run = import_file(alice, "toggl", sample("toggl/timba_toggl.csv"))
+    assert run.status == "done", run.message
+    ours = list(TimeEntry.objects.filter(source=EntrySource.IMPORT).values_list("external_id", flat=True))
+    odd = ['toggl:a"b', "toggl:{c,d}", "toggl:é\\f", "toggl:x'y", ""]
+    asked = ours[:3] + odd
+    found = sorted(pipeline.imported_among(asked).values_list("external_id", flat=True))
+    assert found == sorted(pipeline.imported(asked).values_list("external_id", flat=True)) == sorted(ours[:3])

@@ -103,7 +103,8 @@ def _write(run, held, beat):
     with quiet_gc(), transaction.atomic():
         lock(users=writer.users, tasks=writer.tasks)
         before = TimeEntry.objects.aggregate(last=Max("pk"))["last"] or 0
-        entries.record_many(writer.work(classify(run, directory, outcome, beat.rows)))
+        # Every task the rows go to is locked above or created by this import: the totals move per batch.
+        entries.record_many(writer.work(classify(run, directory, outcome, beat.rows)), locked=True)
         if outcome.counts["errors"] and run.options.get("on_error") != "skip":
             raise ImportRefused(bad_rows(outcome.counts["errors"]))
         beat.rows(outcome.rows)
@@ -173,6 +174,7 @@ class Writer:
         spends seconds building 100k model instances for these few columns."""
         columns = ("run_id", "external_id", "row_number", "action", "before")
         pk = self.run.pk
+        self.created.sort()  # in the order of the index on external ids, as record_many inserts entries
         insert_rows(
             ImportedEntry,
             columns,

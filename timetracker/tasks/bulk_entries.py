@@ -9,6 +9,7 @@ end. `entries.record_many` / `entries.Work` / `entries.remove_many` are these, f
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import transaction
@@ -77,14 +78,17 @@ BULK_COLUMNS = (
 )
 
 
-def record_many(entries, *, batch_size=5000):
+def record_many(entries, *, batch_size=5000, locked=False):
     """Record past work in bulk: each `Work` (or unsaved TimeEntry) is floored, checked, rated by precedence
     (unless it carries its own rate), rounded and priced by the same functions `record` uses, then inserted in
     batches (COPY on PostgreSQL), the kept totals moved once at the end. Rows are not locked one by one and
     hard stops are not applied: this is history being loaded, in the caller's transaction. No history rows are
     written (the load itself is the record). Returns the number inserted.
 
-    `entries` may be a generator: it is consumed as it goes, so memory holds one batch, not the whole load."""
+    `entries` may be a generator: it is consumed as it goes, so memory holds one batch, not the whole load.
+    A caller that holds the locks of every task the rows go to (`locked`: an import locks them first, and the
+    tasks it creates are its own) has the kept totals moved with each batch instead, so that what they sum up
+    does not grow with the load either; the others' totals move at the end, once their tasks are locked."""
     agency = Settings.load()
     now = timezone.now()
     load = _Load(agency)
@@ -93,9 +97,11 @@ def record_many(entries, *, batch_size=5000):
         for item in entries:
             batch.append(load.row(item, now))
             if len(batch) >= batch_size:
-                created += insert_rows(TimeEntry, BULK_COLUMNS, batch)
+                created += _insert(batch)
                 batch = []
-        created += insert_rows(TimeEntry, BULK_COLUMNS, batch)
+                if locked:
+                    load.deltas().write()
+        created += _insert(batch)
         tasks = load.tasks
         lock(tasks=list(tasks))  # the totals rows move under their tasks' locks, as everywhere
         load.deltas().write()
@@ -104,6 +110,17 @@ def record_many(entries, *, batch_size=5000):
         for bucket in {t.bucket for t in tasks.values() if t.bucket_id}:
             usage.record_alerts(bucket)
     return created
+
+
+EXTERNAL_ID = BULK_COLUMNS.index("external_id")
+
+
+def _insert(batch):
+    """Insert a batch in the order of its external ids (a load without them keeps its order): the unique index on
+    them is a random order otherwise, each row touching another part of it (a third of SQLite's insert time,
+    a fifth of PostgreSQL's)."""
+    batch.sort(key=itemgetter(EXTERNAL_ID))
+    return insert_rows(TimeEntry, BULK_COLUMNS, batch)
 
 
 class _Load:
@@ -120,9 +137,11 @@ class _Load:
 
     def row(self, item, now):
         task, user = item.task, item.user
-        task_pk, user_pk = task.pk, user.pk
+        task_pk, user_pk = task.id, user.id  # `.pk` is a property, measurably slower over 100k rows
         started_at, ended_at = item.started_at, item.ended_at
-        started, ended = floor_minute(started_at), floor_minute(ended_at)
+        # Whole UTC minutes already (most imported rows) are their own floor.
+        started = started_at if _whole_utc_minute(started_at) else floor_minute(started_at)
+        ended = ended_at if _whole_utc_minute(ended_at) else floor_minute(ended_at)
         paused = item.paused_seconds or 0
         span = ended - started  # both whole UTC minutes: exact
         worked = span.days * 86400 + span.seconds - paused
@@ -164,7 +183,7 @@ class _Load:
         return (
             task_pk,
             user_pk,
-            user_pk if recorded_by is None else recorded_by.pk,
+            user_pk if recorded_by is None else recorded_by.id,
             started,
             ended,
             None,
@@ -198,6 +217,10 @@ class _Load:
                 summed = {name: value + (n - 1) * one[name] for name, value in summed.items()}
             deltas.add((task_id, user_id), summed, started_at=first)
         return deltas
+
+
+def _whole_utc_minute(moment):
+    return moment.tzinfo is UTC and not moment.second and not moment.microsecond
 
 
 def _bulk_rate(item, task, user, agency, rates, key):

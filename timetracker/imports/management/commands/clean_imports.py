@@ -1,18 +1,9 @@
-"""Delete uploaded exports nothing needs any more (run it daily, e.g. from cron).
-
-A run's record (counts, bad rows, the links undo uses) stays; only the stored file goes: once a run is undone
-or failed or left unconfirmed for `--days`, or imported `--days` ago. An import's undo never reads the file, so
-a committed file is kept only to look at for a while."""
-
-from datetime import timedelta
+"""Delete uploaded exports nothing needs any more (imports/cleanup.py; the one tick, `run_schedules`, runs it
+every minute, so cron needs no line of its own)."""
 
 from django.core.management.base import BaseCommand
-from django.db.models import Q
-from django.utils import timezone
 
-from timetracker.imports.models import ImportRun
-
-KEEP_DAYS = 30
+from timetracker.imports.cleanup import KEEP_DAYS, clean_uploads
 
 
 class Command(BaseCommand):
@@ -24,17 +15,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, days, **options):
-        ImportRun.objects.fail_stale()
-        cutoff = timezone.now() - timedelta(days=days)
-        Status = ImportRun.Status
-        ImportRun.objects.filter(status=Status.PREVIEW, created_at__lt=cutoff).update(
-            status=Status.FAILED,
-            message=f"Left unconfirmed for {days} days; upload the file again to import it.",
-        )
-        old = Q(created_at__lt=cutoff, status__in=[Status.DONE, Status.FAILED])
-        runs = ImportRun.objects.exclude(file="").filter(old | Q(status=Status.UNDONE))
-        count = 0
-        for run in runs.iterator():
-            run.discard_file()
-            count += 1
+        count = clean_uploads(days)
         self.stdout.write(f"Deleted {count} stored upload{'' if count == 1 else 's'}.")

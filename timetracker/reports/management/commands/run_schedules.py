@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from timetracker.automation import schedules as automation
+from timetracker.imports.cleanup import clean_uploads
 from timetracker.integrations.tasks import queue_due
 from timetracker.reports.schedules import tick
 from timetracker.tasks.reminders import remind
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         while True:
             done = {"report e-mail(s)": tick(), "sync(s)": queue_due(), "timer reminder(s)": remind()}
             done |= automation.tick()
+            done["deleted import upload(s)"] = clean_uploads()
             if options["verbosity"] > 1 or any(done.values()):
                 self.stdout.write(
                     "Queued " + ", ".join(f"{count} {what}" for what, count in done.items()) + "."

@@ -1,0 +1,93 @@
+"""The bulk half of the write path: totals moved batch by batch stay exact, and the rows copied in are checked
+against their foreign keys at once while the caller's own deferred checks stay deferred."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from tests.factories import ClientFactory, TaskFactory, TimeEntryFactory, UserFactory
+from timetracker.lib.bulk import insert_rows
+from timetracker.tasks import entries, totals
+from timetracker.tasks.kept import DayTotal
+from timetracker.tasks.locks import lock
+from timetracker.tasks.models import Task, TaskTotal, TimeEntry
+
+pytestmark = pytest.mark.django_db
+DAY_COLUMNS = (
+    "task_id",
+    "user_id",
+    "day",
+    "entries",
+    "tracked_seconds",
+    "rounded_seconds",
+    "billable_seconds",
+    "amount",
+)
+
+
+def test_totals_moved_batch_by_batch_equal_a_fresh_count():
+    """A locked load moves the kept totals with each batch: rows of one person, task and day split over several
+    batches, days kept before the load, and entries out of id order (each batch goes in by external id) add up
+    to what the entries say."""
+    alice, bob = UserFactory(role="Staff"), UserFactory(role="Staff")
+    rated = TaskFactory(client=ClientFactory(hourly_rate=Decimal("80.00")))
+    unrated = TaskFactory(client=ClientFactory(hourly_rate=None))
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    TimeEntryFactory(task=rated, user=alice, started_at=start - timedelta(hours=3))  # kept before the load
+    work = [
+        entries.Work(
+            task=(rated, unrated)[n % 2],
+            user=(alice, bob)[n % 3 == 0],
+            started_at=start + timedelta(days=n // 5, minutes=50 * (n % 5), seconds=n % 2 * 17),
+            ended_at=start + timedelta(days=n // 5, minutes=50 * (n % 5) + 45),
+            billable=n % 4 != 0,
+            external_id=f"test:{(n * 7919) % 101:03d}",  # not in file order
+        )
+        for n in range(23)
+    ]
+    with transaction.atomic():
+        lock(users=[alice, bob], tasks=[rated, unrated])
+        assert entries.record_many(work, batch_size=4, locked=True) == 23
+    assert totals.compare() == []
+    assert TimeEntry.objects.count() == 24
+    assert TaskTotal.objects.get(task=rated, user=alice).first_started_at == start - timedelta(hours=3)
+    assert sorted(TimeEntry.objects.values_list("external_id", flat=True).exclude(external_id="")) == sorted(
+        w.external_id for w in work
+    )
+
+
+@pytest.mark.postgres
+def test_copied_rows_are_checked_against_their_foreign_keys_when_the_copy_ends():
+    """Without the check at once, a row naming a task that does not exist would only fail at COMMIT (which a
+    test's transaction never reaches): here it fails in insert_rows itself."""
+    alice, task = UserFactory(), TaskFactory()
+    missing = Task.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    with pytest.raises(IntegrityError, match="foreign key"), transaction.atomic():
+        insert_rows(
+            DayTotal, DAY_COLUMNS, [(missing, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))]
+        )
+    insert_rows(DayTotal, DAY_COLUMNS, [(task.pk, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))])
+    assert DayTotal.objects.get(task=task).tracked_seconds == 60
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_callers_own_foreign_key_checks_stay_deferred_after_a_copy():
+    """After insert_rows the table's keys are deferred again: a row written before the task it names exists, in
+    the same transaction, still commits (Django's foreign keys promise that)."""
+    alice, task = UserFactory(), TaskFactory()
+    later = Task.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    with transaction.atomic():
+        insert_rows(
+            DayTotal, DAY_COLUMNS, [(task.pk, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO tasks_daytotal (task_id, user_id, day, entries, tracked_seconds, rounded_seconds, "
+                "billable_seconds, amount) VALUES (%s, %s, %s, 1, 60, 60, 0, 0)",
+                [later, alice.pk, date(2026, 3, 3)],
+            )
+        TaskFactory(pk=later, client=task.client)
+    assert DayTotal.objects.filter(task_id=later).count() == 1
