@@ -91,3 +91,28 @@ def test_the_callers_own_foreign_key_checks_stay_deferred_after_a_copy():
             )
         TaskFactory(pk=later, client=task.client)
     assert DayTotal.objects.filter(task_id=later).count() == 1
+
+
+def test_bulk_time_crossing_a_project_budget_records_its_event_once():
+    from tests.factories import ProjectFactory
+    from timetracker.automation.models import Event, EventType
+
+    project = ProjectFactory(budget_hours=Decimal("10"), budget_thresholds=[80, 100])
+    others = [TaskFactory(client=project.client) for _ in range(3)]  # no project: no budget to check
+    tasks = [TaskFactory(client=project.client, project=project) for _ in range(3)]
+    worker = UserFactory(role="Staff")
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    work = [
+        entries.Work(
+            task=task,
+            user=worker,
+            started_at=start + timedelta(days=n),
+            ended_at=start + timedelta(days=n, hours=3),
+        )
+        for n, task in enumerate(tasks + others)
+    ]
+    entries.record_many(work)
+    (event,) = Event.objects.filter(type=EventType.PROJECT_BUDGET)  # 9 of 10 hours: 80 %, not 100 %
+    assert (event.project, event.payload["threshold"]) == (project, 80)
+    entries.record_many(work[:1])  # the same again: no second 80 % event
+    assert Event.objects.filter(type=EventType.PROJECT_BUDGET).count() == 2  # 12 h: now 100 % too

@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 from django.db.models import Max
 from django.utils import timezone
 
+from timetracker.automation import hooks as automation_hooks
 from timetracker.imports import mapping
 from timetracker.imports.models import ImportedEntry, ImportRun
 from timetracker.imports.parsers.base import FileError
@@ -126,6 +127,7 @@ def _write(run, held, beat):
         if not finished:
             raise ImportRefused("This import was marked as stopped meanwhile, so nothing of it was written.")
         run.status = ImportRun.Status.DONE
+        automation_hooks.import_finished(run)  # the event, in the same transaction as the time
 
 
 class Writer:

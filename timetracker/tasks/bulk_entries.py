@@ -15,9 +15,11 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from timetracker.automation import hooks as automation_hooks
 from timetracker.billing.models import Settings
 from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
+from timetracker.clients.models import Project
 from timetracker.lib import dates
 from timetracker.lib.bulk import delete_rows, insert_rows
 from timetracker.lib.durations import MAX_SECONDS
@@ -109,6 +111,10 @@ def record_many(entries, *, batch_size=5000, locked=False):
             refresh_status(task)
         for bucket in {t.bucket for t in tasks.values() if t.bucket_id}:
             usage.record_alerts(bucket)
+        # Each project with a budget once, as the buckets above (one query for them, not one per task).
+        budgeted = Project.objects.filter(pk__in={t.project_id for t in tasks.values() if t.project_id})
+        for project in budgeted.exclude(budget_hours=None, budget_amount=None):
+            automation_hooks.project_budget(project)
     return created
 
 
