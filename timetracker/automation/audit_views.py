@@ -4,29 +4,20 @@ as billing is: the trail shows invoices, payments and everyone's time.
 A client's or bucket's trail is read a month at a time (?month=YYYY-MM) and a page of entries at a time;
 an invoice's, a line at a time (?line=). htmx asks for the rows only (the `trail` partial)."""
 
-from functools import cache, wraps
+from functools import cache
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from timetracker.accounts.decorators import manager_required
 from timetracker.automation import audit, audit_exports
 from timetracker.billing.models import Invoice, Settings
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client
 
 PER_PAGE = 50
-
-
-def manager_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_manager:
-            raise PermissionDenied("The audit trail is for Managers and Admins, as billing is.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+AUDIT_IS_FOR = "The audit trail is for Managers and Admins, as billing is."
 
 
 def _page(request, entries, money_format, task_changes_in=None):
@@ -64,7 +55,7 @@ def _month_trail(request, *, subject, kind, entries_of, money_format, csv_url):
     return render(request, template, ctx)
 
 
-@manager_required
+@manager_required(AUDIT_IS_FOR)
 def client_audit(request, pk):
     client = get_object_or_404(Client.objects.for_user(request.user), pk=pk)
     return _month_trail(
@@ -77,7 +68,7 @@ def client_audit(request, pk):
     )
 
 
-@manager_required
+@manager_required(AUDIT_IS_FOR)
 def bucket_audit(request, pk):
     bucket = get_object_or_404(Bucket.objects.for_user(request.user), pk=pk)
     return _month_trail(
@@ -90,7 +81,7 @@ def bucket_audit(request, pk):
     )
 
 
-@manager_required
+@manager_required(AUDIT_IS_FOR)
 def client_audit_csv(request, pk):
     client = get_object_or_404(Client.objects.for_user(request.user), pk=pk)
     month, _ = audit.month_of(request.GET.get("month", "").strip())
@@ -101,7 +92,7 @@ def client_audit_csv(request, pk):
     )
 
 
-@manager_required
+@manager_required(AUDIT_IS_FOR)
 def bucket_audit_csv(request, pk):
     bucket = get_object_or_404(Bucket.objects.for_user(request.user), pk=pk)
     month, _ = audit.month_of(request.GET.get("month", "").strip())
@@ -123,7 +114,7 @@ def _invoice_and_line(request, pk):
     return invoice, lines, selected, missing
 
 
-@manager_required
+@manager_required(AUDIT_IS_FOR)
 def invoice_audit(request, pk):
     """The entries behind each line of an invoice (a line at a time) with their links and history."""
     invoice, lines, selected, missing = _invoice_and_line(request, pk)
@@ -148,7 +139,7 @@ def invoice_audit(request, pk):
     return render(request, template, ctx)
 
 
-@manager_required
+@manager_required(AUDIT_IS_FOR)
 def invoice_audit_csv(request, pk):
     """Every line's entries, line after line, in one streamed file."""
     invoice, lines, _, _ = _invoice_and_line(request, pk)

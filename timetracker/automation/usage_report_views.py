@@ -5,13 +5,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from timetracker.accounts import once
-from timetracker.automation.audit_views import manager_required
+from timetracker.accounts.decorators import manager_required
 from timetracker.automation.usage_report import LINK_DAYS, MailError, send_usage_report
 from timetracker.clients.models import Client
 
 
 @require_POST
-@manager_required
+@manager_required("Usage reports are sent by Managers and Admins.")
 def client_usage_report(request, pk):
     client = get_object_or_404(Client.objects.for_user(request.user), pk=pk)
     try:

@@ -8,7 +8,6 @@ import re
 from datetime import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import HttpResponse
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from timetracker.accounts import once
+from timetracker.accounts.decorators import require_manager
 from timetracker.billing import invoicing
 from timetracker.billing.choices import EXPLICIT_STATUSES, PaymentStatus
 from timetracker.billing.invoice_forms import (
@@ -34,13 +34,11 @@ MANUAL_STATUSES = [PaymentStatus(s) for s in invoicing.MANUAL_STATUSES]
 CLOSED = (PaymentStatus.DRAFT, PaymentStatus.CANCELED)
 
 
-def _require_manager(request):
-    if not request.user.is_manager:
-        raise PermissionDenied("Billing is for Managers and Admins.")
+BILLING_IS_FOR = "Billing is for Managers and Admins."
 
 
 def _invoice(request, pk):
-    _require_manager(request)
+    require_manager(request.user, BILLING_IS_FOR)
     return get_object_or_404(
         Invoice.objects.for_user(request.user).select_related("client", "created_by").with_paid(), pk=pk
     )
@@ -69,7 +67,7 @@ def _derived_status_q(status, today):
 
 
 def invoice_list(request):
-    _require_manager(request)
+    require_manager(request.user, BILLING_IS_FOR)
     form = InvoiceFilterForm(request.GET or None)
     invoices = Invoice.objects.for_user(request.user).select_related("client").with_paid()
     if form.is_bound and not form.is_valid():

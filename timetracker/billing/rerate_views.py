@@ -5,10 +5,10 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from timetracker.accounts.decorators import require_manager
 from timetracker.billing import rerating
 from timetracker.billing.models import Settings
 from timetracker.clients.models import Client
@@ -61,8 +61,7 @@ class ConfirmForm(RerateFilterForm):
 
 def rerate(request):
     """Preview re-rating unbilled entries at today's rates (GET) and apply it (POST). Admins and Managers."""
-    if not request.user.is_manager:
-        raise PermissionDenied("Only Admins and Managers can re-rate entries.")
+    require_manager(request.user, "Only Admins and Managers can re-rate entries.")
     error = None
     if request.method == "POST":
         form = ConfirmForm(request.POST)

@@ -13,13 +13,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from timetracker.accounts.decorators import require_manager
 from timetracker.billing import drafts, invoicing
 from timetracker.billing.invoice_forms import (
     InvoiceForm,
     MarkBilledForm,
     UnbilledFilterForm,
 )
-from timetracker.billing.invoice_views import _require_manager
+from timetracker.billing.invoice_views import BILLING_IS_FOR
 from timetracker.billing.models import Settings
 from timetracker.billing.pdf import quantity_style
 from timetracker.lib.dates import local_midnight
@@ -46,7 +47,7 @@ def _period_query(data):
 
 def unbilled(request):
     """Billable, stopped, not yet invoiced time per client, with a Create invoice button per client."""
-    _require_manager(request)
+    require_manager(request.user, BILLING_IS_FOR)
     form = UnbilledFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = [] if form.is_bound and form.errors else _unbilled_rows(data)
@@ -166,7 +167,7 @@ def _kept_unbilled_rows(data):
 @require_POST
 def mark_billed(request):
     """Time billed outside the app: first show how much would be locked, then lock it on confirmation."""
-    _require_manager(request)
+    require_manager(request.user, BILLING_IS_FOR)
     form = MarkBilledForm(request.POST)
     back = _back_to_unbilled(request.POST.get("filters", ""))
     if not form.is_valid():
@@ -227,7 +228,7 @@ def _back_to_unbilled(filters):
 
 def invoice_create(request):
     """GET: the form and a live preview (htmx re-renders only the preview). POST: confirm the preview."""
-    _require_manager(request)
+    require_manager(request.user, BILLING_IS_FOR)
     if request.method == "POST":
         return _confirm(request)
     data = request.GET.copy()

@@ -1,9 +1,9 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from timetracker.accounts.decorators import require_admin, require_manager
 from timetracker.billing.forms import ClientSettingsForm, GlobalSettingsForm, preview
 from timetracker.billing.models import ClientSettings, Settings
 from timetracker.clients.models import Client
@@ -11,8 +11,7 @@ from timetracker.clients.models import Client
 
 def settings_page(request):
     """The agency's global settings: Admins only."""
-    if not request.user.is_admin:
-        raise PermissionDenied("Only Admins can change the settings.")
+    require_admin(request.user, "Only Admins can change the settings.")
     if client_id := request.GET.get("client", "").strip():
         # "Override for a client": the picker on this page leads to that client's Settings tab.
         client = get_object_or_404(Client, pk=client_id) if client_id.isdigit() else None
@@ -43,8 +42,7 @@ def settings_page(request):
 
 def client_settings(request, pk):
     """A client's Settings tab: overrides of the global settings, field by field. Admins and Managers."""
-    if not request.user.is_manager:
-        raise PermissionDenied("Only Admins and Managers can change a client's settings.")
+    require_manager(request.user, "Only Admins and Managers can change a client's settings.")
     client = get_object_or_404(Client.objects.for_user(request.user), pk=pk)
     global_settings = Settings.load()
     saved = ClientSettings.objects.filter(client=client).first()

@@ -1,13 +1,12 @@
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
+from timetracker.accounts.decorators import manager_required
 from timetracker.billing.models import Settings
 from timetracker.buckets import usage as bucket_usage
 from timetracker.buckets.filters import BucketFilter
@@ -18,18 +17,6 @@ from timetracker.tasks.models import TimeEntry
 ENTRIES_PER_PAGE = 50
 # A weekly bucket gathers a long history; the newest periods are the ones people look at.
 RECENT_PERIODS = 12
-
-
-def manager_required(view):
-    """Staff may look at buckets; only Managers and Admins shape them."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_manager:
-            raise PermissionDenied("Only managers can change buckets.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def get_bucket(request, pk):
@@ -113,7 +100,7 @@ def _selected_period(request, history):
     return (found, False) if found else (history[0], True)
 
 
-@manager_required
+@manager_required("Only Managers and Admins can change buckets.")
 def bucket_create(request):
     form = BucketForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -124,7 +111,7 @@ def bucket_create(request):
     return render(request, "buckets/bucket_form.html", {"form": form, "bucket": None})
 
 
-@manager_required
+@manager_required("Only Managers and Admins can change buckets.")
 def bucket_edit(request, pk):
     bucket = get_bucket(request, pk)
     form = BucketForm(request.POST or None, instance=bucket)
@@ -136,7 +123,7 @@ def bucket_edit(request, pk):
     return render(request, "buckets/bucket_form.html", {"form": form, "bucket": bucket})
 
 
-@manager_required
+@manager_required("Only Managers and Admins can change buckets.")
 def bucket_delete(request, pk):
     """Delete a bucket no task uses; archive one that tasks use (Bucket.remove, as the API does)."""
     bucket = get_bucket(request, pk)

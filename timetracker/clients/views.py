@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -7,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from timetracker.accounts import once
+from timetracker.accounts.decorators import require_manager
 from timetracker.billing.models import Settings
 from timetracker.clients import overview
 from timetracker.clients.forms import ClientForm, ProjectForm, SiteForm
@@ -16,9 +16,7 @@ from timetracker.tasks.models import Task
 PER_PAGE = 50
 
 
-def require_manager(user):
-    if not user.is_manager:
-        raise PermissionDenied("Only Managers and Admins can change clients, sites and projects.")
+MANAGERS_ONLY = "Only Managers and Admins can change clients, sites and projects."
 
 
 def client_list(request):
@@ -84,20 +82,20 @@ def site_detail(request, pk):
 
 
 def client_form(request, pk=None):
-    require_manager(request.user)
+    require_manager(request.user, MANAGERS_ONLY)
     client = get_object_or_404(Client, pk=pk) if pk else None
     return _edit(request, ClientForm, client, noun="client", back="clients:detail")
 
 
 def site_form(request, pk=None):
-    require_manager(request.user)
+    require_manager(request.user, MANAGERS_ONLY)
     site = get_object_or_404(Site, pk=pk) if pk else None
     initial = {"client": request.GET.get("client")}
     return _edit(request, SiteForm, site, noun="site", back="clients:site_detail", initial=initial)
 
 
 def project_form(request, pk=None):
-    require_manager(request.user)
+    require_manager(request.user, MANAGERS_ONLY)
     project = get_object_or_404(Project, pk=pk) if pk else None
     initial = {"client": request.GET.get("client")}
     return _edit(request, ProjectForm, project, noun="project", back=None, initial=initial)
@@ -118,7 +116,7 @@ def _edit(request, form_class, instance, *, noun, back, initial=None):
 @require_POST
 def archive(request, kind, pk):
     """Delete what nothing depends on; archive what has tasks or time so its history stays whole."""
-    require_manager(request.user)
+    require_manager(request.user, MANAGERS_ONLY)
     model = {"client": Client, "site": Site, "project": Project}[kind]
     obj = get_object_or_404(model, pk=pk)
     if request.POST.get("restore"):

@@ -1,24 +1,20 @@
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from timetracker.accounts.decorators import require_manager
 from timetracker.imports import pipeline, tasks, undo, uploads
 from timetracker.imports.forms import ConfirmForm, MappingForm, UploadForm
 from timetracker.imports.models import ImportRun
 from timetracker.imports.parsers import FileError, generic
 
 RUNS_PER_PAGE = 25
-
-
-def _manager(request):
-    if not request.user.is_manager:
-        raise PermissionDenied("Imports write everyone's time: only Managers and Admins may import.")
+MANAGERS_ONLY = "Imports write everyone's time: only Managers and Admins may import."
 
 
 def _run(request, pk):
@@ -28,7 +24,7 @@ def _run(request, pk):
 @csrf_exempt  # checked below, once the size is known to be fine: the CSRF check reads the whole body
 def import_list(request):
     """The upload form and the history of imports."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     if request.method == "POST":
         if uploads.declared_too_big(request):
             return _history(request, UploadForm(user=request.user), error=uploads.too_big_message())
@@ -66,7 +62,7 @@ def _history(request, form, error=""):
 
 def import_detail(request, pk):
     """The preview (with the choices to make before confirming), the progress, or the outcome of a run."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     ImportRun.objects.fail_stale()
     run = _run(request, pk)
     ctx = _ctx(run)
@@ -109,7 +105,7 @@ def _same_file(run):
 
 @require_POST
 def import_mapping(request, pk):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     run = _run(request, pk)
     if run.status != ImportRun.Status.PREVIEW:
         return redirect("imports:detail", run.pk)
@@ -124,7 +120,7 @@ def import_mapping(request, pk):
 @require_POST
 def import_confirm(request, pk):
     """Apply the preview's choices; "Update preview" checks the file again with them, "Import" commits."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     run = _run(request, pk)
     if run.status != ImportRun.Status.PREVIEW:
         messages.error(request, f"Import #{run.pk} is already {run.get_status_display().lower()}.")
@@ -162,7 +158,7 @@ def _done_message(run):
 
 @require_POST
 def import_undo(request, pk):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     run = _run(request, pk)
     try:
         undo.undo(run, by=request.user)
@@ -177,7 +173,7 @@ def import_undo(request, pk):
 def import_retry(request, pk):
     """A failed run (its worker stopped, or the file or the data changed) checked again, to be confirmed anew.
     Whatever it had begun was rolled back with its transaction."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     run = _run(request, pk)
     again = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.FAILED).exclude(file="")
     if not again.update(status=ImportRun.Status.PREVIEW, message="", rows_done=0, heartbeat_at=None):
@@ -193,7 +189,7 @@ def import_retry(request, pk):
 @require_POST
 def import_discard(request, pk):
     """Drop a run that wrote nothing (a preview not wanted, a failed run): its record and its stored file."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     run = _run(request, pk)
     unwritten = ImportRun.objects.filter(
         pk=run.pk, status__in=[ImportRun.Status.PREVIEW, ImportRun.Status.FAILED]

@@ -1,9 +1,9 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from timetracker.accounts.decorators import require_manager
 from timetracker.integrations import secrets, sync, tasks
 from timetracker.integrations.forms import ConnectionForm
 from timetracker.integrations.http import SyncError
@@ -11,11 +11,7 @@ from timetracker.integrations.models import Connection, SyncRun
 from timetracker.integrations.providers.base import Window
 
 RUNS_PER_PAGE = 20
-
-
-def _manager(request):
-    if not request.user.is_manager:
-        raise PermissionDenied("Connections write everyone's time: only Managers and Admins may manage them.")
+MANAGERS_ONLY = "Connections write everyone's time: only Managers and Admins may manage them."
 
 
 def _connection(request, pk):
@@ -23,13 +19,13 @@ def _connection(request, pk):
 
 
 def connection_list(request):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     connections = Connection.objects.for_user(request.user).select_related("unknown_user")
     return render(request, "integrations/connection_list.html", {"connections": connections})
 
 
 def connection_add(request):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     form = ConnectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.instance.created_by = request.user
@@ -41,7 +37,7 @@ def connection_add(request):
 
 def connection_detail(request, pk):
     """The connection (its token only as a hint), its settings, and its run history with conflicts."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     connection = _connection(request, pk)
     form = ConnectionForm(request.POST or None, instance=connection)
     if request.method == "POST" and form.is_valid():
@@ -58,7 +54,7 @@ def connection_detail(request, pk):
 
 @require_POST
 def connection_sync(request, pk):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     connection = _connection(request, pk)
     try:
         sync_run = tasks.sync_now(connection, by=request.user)
@@ -83,7 +79,7 @@ def connection_sync(request, pk):
 @require_POST
 def connection_test(request, pk):
     """Read today's entries without writing anything: the credentials and ids work, or why not."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     connection = _connection(request, pk)
     try:
         # One try, no waiting: a person is looking at the page.

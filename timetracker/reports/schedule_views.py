@@ -3,19 +3,20 @@
 Schedules mail the report outside the agency indefinitely, so only Managers and Admins may set them up."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from timetracker.accounts.decorators import require_manager
 from timetracker.reports import schedules
 from timetracker.reports.forms import ScheduleForm
 from timetracker.reports.models import ReportSchedule, SavedReport
 
+SCHEDULES_ARE_FOR = "Only Managers and Admins can send reports on a schedule."
+
 
 def _saved_for_manager(request, pk):
-    if not request.user.is_manager:
-        raise PermissionDenied("Only managers can send reports on a schedule.")
+    require_manager(request.user, SCHEDULES_ARE_FOR)
     return get_object_or_404(SavedReport.objects.for_user(request.user), pk=pk)
 
 
@@ -38,8 +39,7 @@ def schedule_list(request, pk):
 
 
 def _schedule(request, pk):
-    if not request.user.is_manager:
-        raise PermissionDenied("Only managers can send reports on a schedule.")
+    require_manager(request.user, SCHEDULES_ARE_FOR)
     mine = ReportSchedule.objects.filter(report__in=SavedReport.objects.for_user(request.user))
     return get_object_or_404(mine, pk=pk)
 
