@@ -19,7 +19,7 @@ from django.utils import timezone
 from timetracker.billing.models import InvoiceLine, Payment
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project
-from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR, agency_zone, month_bounds
+from timetracker.lib.dates import FIRST_YEAR, LAST_YEAR, agency_day, agency_zone, month_bounds
 from timetracker.lib.durations import format_duration
 from timetracker.lib.money import format_money
 from timetracker.tasks.models import Task, TimeEntry
@@ -96,7 +96,7 @@ class Month:
 
 def month_of(text, *, today=None):
     """(Month, error): the month `YYYY-MM` names, else this month and a message saying what was wrong."""
-    this_month = Month((today or timezone.localdate(timezone=agency_zone())).replace(day=1))
+    this_month = Month((today or agency_day(timezone.now())).replace(day=1))
     if not text:
         return this_month, ""
     try:

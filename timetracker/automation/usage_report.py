@@ -19,7 +19,7 @@ from timetracker.automation import events
 from timetracker.automation.audit import Month
 from timetracker.billing.mailing import MailError, agency_name, recipients
 from timetracker.billing.models import Settings
-from timetracker.lib.dates import agency_zone
+from timetracker.lib.dates import agency_day, agency_zone
 from timetracker.reports import display, engine, exports, ranges
 from timetracker.reports.models import SavedReport, ShareLink
 
@@ -50,7 +50,7 @@ def send_usage_report(client, *, by, token="", today=None):
     """E-mail this month's usage report of `client` to its contacts; returns Sent, or None when `token` (the
     form's one-time token) was used already: a double click sends one e-mail. A failed send writes nothing."""
     to = contacts(client)
-    month = Month((today or timezone.localdate(timezone=agency_zone())).replace(day=1))
+    month = Month((today or agency_day(timezone.now())).replace(day=1))
     spec = usage_spec(client, month)
     with once.first_time(by, token) as first:
         if not first:
