@@ -74,6 +74,23 @@ def test_keys_expire_after_a_day(api_bob, body):
 
 
 @pytest.mark.django_db
+def test_the_minutes_tick_forgets_everyones_expired_keys(api_bob, body):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert post(api_bob, body, "old").status_code == 201
+    with time_machine.travel(timezone.now() + timedelta(hours=12), tick=False):
+        later = {**body, "started_at": "2026-03-03T09:00:00Z", "ended_at": "2026-03-03T10:00:00Z"}
+        assert post(api_bob, later, "newer").status_code == 201
+    with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1), tick=False):
+        out = StringIO()
+        call_command("run_schedules", stdout=out)
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["newer"]
+    assert "1 expired idempotency key(s) forgotten" in out.getvalue()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("key", ["x" * 256, " padded"])
 def test_a_malformed_key_is_a_400(api_bob, body, key):
     response = post(api_bob, body, key)

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -197,8 +198,17 @@ class IdempotencyKey(models.Model):
     response_body = models.JSONField(encoder=DjangoJSONEncoder, null=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    LIFETIME = timedelta(hours=24)
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
 
     def __str__(self):
         return f"{self.user_id}:{self.key}"
+
+    @classmethod
+    def forget_expired(cls, *, user=None):
+        """Delete the keys older than LIFETIME: one user's before their keyed POST, everyone's on the minute's
+        tick (`manage.py run_schedules`), so the table holds about a day of requests. Returns how many went."""
+        expired = cls.objects.filter(created_at__lt=timezone.now() - cls.LIFETIME)
+        return (expired.filter(user=user) if user is not None else expired).delete()[0]

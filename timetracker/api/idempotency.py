@@ -9,11 +9,9 @@ same key. The same key with another body or route is a 422. Keys expire after 24
 
 import hashlib
 import json
-from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -21,7 +19,6 @@ from timetracker.accounts.models import IdempotencyKey
 from timetracker.api.errors import Conflict, Unprocessable
 
 HEADER = "Idempotency-Key"
-LIFETIME = timedelta(hours=24)
 MAX_LENGTH = 255
 
 
@@ -51,7 +48,7 @@ def idempotent(handler):
 
     def run(request, *args, **kwargs):
         key, fingerprint, user = _key(request), _fingerprint(request), request.user
-        IdempotencyKey.objects.filter(created_at__lt=timezone.now() - LIFETIME, user=user).delete()
+        IdempotencyKey.forget_expired(user=user)
         try:
             with transaction.atomic():
                 try:

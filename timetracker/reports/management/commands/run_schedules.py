@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from timetracker.accounts.models import IdempotencyKey
 from timetracker.automation import schedules as automation
 from timetracker.imports.cleanup import clean_uploads
 from timetracker.integrations.tasks import queue_due
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     help = (
         "The one tick for scheduled work (run it every minute from cron, or with --loop): queue the report "
         "e-mails and the connection syncs that are due, the running-timer reminders, and automation's scheduled "
-        "triggers, bucket renewals and webhook retries."
+        "triggers, bucket renewals and webhook retries; delete old import uploads and expired idempotency keys."
     )
 
     def add_arguments(self, parser):
@@ -26,9 +27,10 @@ class Command(BaseCommand):
             done = {"report e-mail(s)": tick(), "sync(s)": queue_due(), "timer reminder(s)": remind()}
             done |= automation.tick()
             done["deleted import upload(s)"] = clean_uploads()
+            done["expired idempotency key(s) forgotten"] = IdempotencyKey.forget_expired()
             if options["verbosity"] > 1 or any(done.values()):
                 self.stdout.write(
-                    "Queued " + ", ".join(f"{count} {what}" for what, count in done.items()) + "."
+                    "This tick: " + ", ".join(f"{count} {what}" for what, count in done.items()) + "."
                 )
             if not loop:
                 return
