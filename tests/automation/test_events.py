@@ -1,5 +1,6 @@
 """Events are recorded once, with their cause, and fire each matching trigger once."""
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -199,3 +200,100 @@ def test_the_minutes_tick_marks_invoices_that_fell_due_overdue_and_records_the_e
         draft.pk: PaymentStatus.DRAFT,
     }
     assert Event.objects.filter(type=EventType.INVOICE_OVERDUE).count() == 1
+
+
+def _write_together_after_both_wrote(monkeypatch, module, name, writes):
+    """Run `writes` (one per thread) so that both have written and neither has committed when each looks at
+    the totals: two writes on different tasks by different people share no lock, so production may do this."""
+    from tests.concurrency import run_together
+
+    both_written, waited = threading.Barrier(len(writes), timeout=10), threading.local()
+    real = getattr(module, name)
+
+    def interleaved(*args, **kwargs):
+        if not getattr(waited, "done", False):  # the write's own look, not the look after commit
+            waited.done = True
+            both_written.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, interleaved)
+    return run_together(len(writes), lambda i: writes[i]())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_writes_that_together_cross_a_project_budget_record_it_once(monkeypatch, dana):
+    project = ProjectFactory(budget_hours=Decimal("10"), budget_thresholds=[80])
+    tasks = [TaskFactory(client=project.client, project=project) for _ in range(2)]
+    people = [UserFactory(role="Staff") for _ in range(2)]
+    start = timezone.now() - timedelta(days=3)
+    entries.record(
+        task=tasks[0], user=people[0], started_at=start, ended_at=start + timedelta(hours=6, minutes=30)
+    )
+    assert not Event.objects.filter(type=EventType.PROJECT_BUDGET).exists()
+
+    def write(i):
+        begin = start + timedelta(hours=10 + 2 * i)
+        return lambda: (
+            entries.record(
+                task=tasks[i], user=people[i], started_at=begin, ended_at=begin + timedelta(hours=1)
+            ).pk
+        )
+
+    results = _write_together_after_both_wrote(monkeypatch, hooks, "project_budget", [write(0), write(1)])
+    assert all(isinstance(pk, int) for pk in results), results
+    # Each write saw 7h30 of 10h; together they are 8h30: the look after commit records 80 % once.
+    [event] = Event.objects.filter(type=EventType.PROJECT_BUDGET)
+    assert event.payload["threshold"] == 80 and event.payload["used"] == 8.5 * 3600
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_writes_that_together_cross_a_bucket_threshold_alert_once(monkeypatch, dana):
+    from timetracker.buckets import usage
+    from timetracker.buckets.models import BucketAlert
+
+    acme = ClientFactory(name="Acme")
+    bucket = BucketFactory(hours=Decimal("10"), clients=[acme], thresholds=[80])
+    tasks = [TaskFactory(client=acme, bucket=bucket) for _ in range(2)]
+    people = [UserFactory(role="Staff") for _ in range(2)]
+    start = timezone.now() - timedelta(days=3)
+    entries.record(
+        task=tasks[0], user=people[0], started_at=start, ended_at=start + timedelta(hours=6, minutes=30)
+    )
+    assert not BucketAlert.objects.exists()
+
+    def write(i):
+        begin = start + timedelta(hours=10 + 2 * i)
+        return lambda: (
+            entries.record(
+                task=tasks[i], user=people[i], started_at=begin, ended_at=begin + timedelta(hours=1)
+            ).pk
+        )
+
+    results = _write_together_after_both_wrote(monkeypatch, usage, "record_alerts", [write(0), write(1)])
+    assert all(isinstance(pk, int) for pk in results), results
+    [alert] = BucketAlert.objects.all()
+    assert alert.threshold == 80 and alert.used_seconds == 8.5 * 3600
+    [event] = Event.objects.filter(type=EventType.BUCKET_THRESHOLD)
+    assert event.payload["threshold"] == 80
+    assert [m.subject for m in mail.outbox] == [f"{bucket.title} reached 80% of its hours"]
+
+
+def test_time_written_in_bulk_crossing_a_project_budget_records_the_event(dana):
+    """Imports and syncs write through record_many: the budget is looked at once per project they touch."""
+    from timetracker.tasks.bulk_entries import Work, record_many
+
+    project = ProjectFactory(budget_hours=Decimal("10"), budget_thresholds=[50, 80])
+    task = TaskFactory(client=project.client, project=project)
+    worker = UserFactory(role="Staff")
+    start = timezone.now() - timedelta(days=3)
+    record_many(
+        [
+            Work(task=task, user=worker, started_at=begin, ended_at=begin + timedelta(hours=3))
+            for begin in (start, start + timedelta(hours=4), start + timedelta(hours=8))
+        ]
+    )
+    events_ = Event.objects.filter(type=EventType.PROJECT_BUDGET)
+    assert sorted(events_.values_list("payload__threshold", flat=True)) == [50, 80]  # 9h of 10h
+    assert {event.project for event in events_} == {project}

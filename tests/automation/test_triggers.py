@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.test import override_settings
 from django.utils import timezone
 
 from tests.factories import BucketFactory, ClientFactory, TaskFactory, TimeEntryFactory, UserFactory
@@ -173,6 +174,36 @@ def test_a_lost_hand_over_is_picked_up_by_the_tick(dana, make_trigger, after_com
     with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False), after_commit():
         assert schedules.tick()["event hand-over(s)"] == 1
     assert len(mail.outbox) == 1
+
+
+LOST_WORKER = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # a queued task never runs
+
+
+def test_a_lost_firing_is_queued_again_once_a_pause_has_passed_not_every_tick(dana, make_trigger):
+    make_trigger(event_type=EventType.REPORT_REQUESTED, notify=True, recipients=[dana])
+    event = Event.objects.create(type=EventType.REPORT_REQUESTED, dedupe_key="lost-firing")
+    start = timezone.now()
+    with override_settings(TASKS=LOST_WORKER):
+        [firing] = dispatch.dispatch(event.pk)  # handed over; its worker is lost
+        assert schedules.fire_due(start + timedelta(minutes=1)) == 0  # its worker may still be at it
+        lost_at = start + schedules.FIRING_LOST_AFTER + timedelta(seconds=1)
+        assert schedules.fire_due(lost_at) == 1
+        assert schedules.fire_due(lost_at + timedelta(minutes=1)) == 0  # handed over a minute ago
+        assert schedules.fire_due(lost_at + schedules.FIRING_LOST_AFTER + timedelta(seconds=1)) == 1
+    assert TriggerFiring.objects.get(pk=firing).status == TriggerFiring.Status.QUEUED
+
+
+def test_lost_firings_are_queued_again_in_bounded_batches(dana, make_trigger, monkeypatch):
+    trigger = make_trigger(event_type=EventType.REPORT_REQUESTED, notify=True, recipients=[dana])
+    start = timezone.now()
+    for hour in range(3):
+        TriggerFiring.objects.create(trigger=trigger, due_at=start - timedelta(hours=hour))
+    monkeypatch.setattr(schedules, "LOST_FIRINGS_PER_TICK", 2)
+    lost_at = start + schedules.FIRING_LOST_AFTER + timedelta(seconds=1)
+    with override_settings(TASKS=LOST_WORKER):
+        assert schedules.fire_due(lost_at) == 2
+        assert schedules.fire_due(lost_at + timedelta(minutes=1)) == 1  # the rest, the next minute
+        assert schedules.fire_due(lost_at + timedelta(minutes=2)) == 0
 
 
 def test_a_scheduled_trigger_drafts_the_clients_unbilled_time(dana, make_trigger, after_commit):

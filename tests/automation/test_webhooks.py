@@ -1,11 +1,16 @@
 """Webhook deliveries: signed as Standard Webhooks says, retried with backoff, disabled after failing."""
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
+from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -99,6 +104,9 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_disabled(
     assert WebhookAttempt.objects.filter(delivery=delivery, status_code=500).count() == 5
     assert [m.to for m in mail.outbox] == [[dana.email]]
     assert "was disabled" in mail.outbox[0].subject
+    told = mail.outbox[0].body
+    assert endpoint.disabled_reason in told and endpoint.url in told
+    assert settings.SITE_URL.rstrip("/") + reverse("automation:webhook_edit", args=[endpoint.pk]) in told
 
     # Disabled: later ticks send nothing more; enabling it again retries the waiting delivery once it works.
     with time_machine.travel(moment + timedelta(days=1), tick=False), after_commit():
@@ -157,3 +165,102 @@ def test_a_worker_handed_the_same_delivery_twice_sends_it_once(httpserver, make_
     webhooks.attempt(delivery.pk)
     assert len(received) == 1
     assert json.loads(received[0][0])["type"] == "webhook.test"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_second_worker_sends_nothing_while_the_first_post_is_in_flight(httpserver, make_endpoint, dana):
+    """The tick hands a delivery still pending after SAFETY_NET over again: a worker that reads it while the
+    first POST is in flight (a slow receiver) finds it leased and sends nothing."""
+    from django.db import connections
+
+    endpoint = make_endpoint()
+    received, first_arrived = [], threading.Event()
+
+    def handle(request):
+        received.append(request.headers.get("webhook-id"))
+        if len(received) == 1:
+            first_arrived.set()
+            time.sleep(1.5)
+        return Response(status=204)
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handle)
+    delivery = webhooks.queue(endpoint, event_type="x", payload={}, enqueue=False)
+    outcome = {}
+
+    def first_worker():
+        try:
+            outcome["first"] = webhooks.attempt(delivery.pk, 0)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=first_worker)
+    worker.start()
+    assert first_arrived.wait(5)
+    assert webhooks.attempt(delivery.pk) == WebhookDelivery.Status.PENDING  # the second worker
+    worker.join()
+    assert received == [delivery.message_id]
+    assert outcome["first"] == WebhookDelivery.Status.DELIVERED
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.leased_until is None
+
+
+LOST_WORKER = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # a queued task never runs
+
+
+def test_a_retry_whose_hand_over_was_lost_is_queued_again_by_a_later_tick(make_endpoint, dana):
+    endpoint = make_endpoint()
+    delivery = webhooks.queue(endpoint, event_type="x", payload={}, enqueue=False)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=1, next_attempt_at=timezone.now())
+    now = timezone.now()
+    with override_settings(TASKS=LOST_WORKER):
+        assert webhooks.queue_due(now) == 1
+        assert webhooks.queue_due(now + timedelta(seconds=30)) == 0  # handed over: not again at once
+        assert webhooks.queue_due(now + webhooks.SAFETY_NET + timedelta(seconds=1)) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts == 1
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies mid-POST (a deploy, the OOM killer): nothing after it runs."""
+
+
+def test_a_worker_lost_mid_post_is_retried_once_its_lease_has_passed(
+    httpserver, make_endpoint, after_commit, monkeypatch
+):
+    endpoint = make_endpoint()
+    received = []
+    _receiver(httpserver, "/hook", received)
+    delivery = webhooks.queue(endpoint, event_type="x", payload={}, enqueue=False)
+
+    def killed(*args, **kwargs):
+        raise WorkerKilled
+
+    with monkeypatch.context() as patched:
+        patched.setattr(webhooks.httpx, "post", killed)
+        with pytest.raises(WorkerKilled):
+            webhooks.attempt(delivery.pk, 0)
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.leased_until is not None
+    start = timezone.now()
+    with time_machine.travel(start + webhooks.LEASE / 2, tick=False), after_commit():
+        assert webhooks.queue_due() == 0  # it may still be in flight
+    with time_machine.travel(start + webhooks.LEASE + timedelta(seconds=1), tick=False), after_commit():
+        assert webhooks.queue_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 2
+    assert len(received) == 1
+
+
+def test_a_hand_over_overtaken_by_an_attempt_sends_nothing_and_keeps_the_pause(httpserver, make_endpoint):
+    endpoint = make_endpoint()
+    received = []
+    _receiver(httpserver, "/hook", received, status=500)
+    delivery = webhooks.queue(endpoint, event_type="x", payload={}, enqueue=False)
+    webhooks.attempt(delivery.pk, 0)
+    delivery.refresh_from_db()
+    retry_at = delivery.next_attempt_at
+    # A second task for attempt 1 (the tick queued it again while the first waited in the queue) runs late.
+    assert webhooks.attempt(delivery.pk, 0) == WebhookDelivery.Status.PENDING
+    delivery.refresh_from_db()
+    assert len(received) == 1 and delivery.attempts == 1 and delivery.next_attempt_at == retry_at

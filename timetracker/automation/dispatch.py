@@ -52,9 +52,13 @@ def dispatch(event_id):
     return firings
 
 
-def queue_firings(firing_ids):
+def queue_firings(firing_ids, *, now=None):
+    """Queue the firings for the worker once the transaction commits, noting when (the tick queues one again
+    only when no worker took it for a while)."""
     from timetracker.automation.actions import run_firing  # the actions import billing, reports and mail
 
+    if firing_ids:
+        TriggerFiring.objects.filter(pk__in=firing_ids).update(handed_over_at=now or timezone.now())
     for pk in firing_ids:
         transaction.on_commit(lambda pk=pk: run_firing.enqueue(pk), robust=True)
 

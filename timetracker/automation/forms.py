@@ -66,11 +66,23 @@ class TriggerForm(forms.ModelForm):
         self.fields["recipients"].queryset = (
             get_user_model().objects.filter(is_active=True).exclude(email="").order_by("username")
         )
-        # A report runs with its owner's scope: a Manager can send only reports they own.
-        self.fields["send_report"].queryset = SavedReport.objects.for_user(user)
-        self.fields["webhook"].queryset = WebhookEndpoint.objects.for_user(user)
-        for name in ("client", "project", "bucket"):
-            self.fields[name].queryset = self.fields[name].queryset.model.objects.active()
+        # A report runs with its owner's scope: a Manager can pick only reports they own. New choices are
+        # active clients, projects and buckets only.
+        choices = {
+            "send_report": SavedReport.objects.for_user(user),
+            "webhook": WebhookEndpoint.objects.for_user(user),
+            **{
+                name: self.fields[name].queryset.model.objects.active()
+                for name in ("client", "project", "bucket")
+            },
+        }
+        for name, queryset in choices.items():
+            # What the trigger has now stays a choice (another Manager's report, an archived client): saving
+            # the form unchanged must not drop it.
+            current = getattr(self.instance, f"{name}_id", None)
+            if current is not None:
+                queryset = queryset | queryset.model.objects.filter(pk=current)
+            self.fields[name].queryset = queryset
         self.fields["project"].queryset = self.fields["project"].queryset.select_related("client")
 
     def clean_extra_emails(self):

@@ -5,7 +5,9 @@ and what a webhook receiver needs to know of it (the payload). Amounts are strin
 """
 
 from decimal import Decimal
+from functools import partial
 
+from django.db import transaction
 from django.db.models import Sum
 
 from timetracker.automation.events import EventType, record
@@ -80,9 +82,28 @@ def project_budget(project):
 
     Budgets count all the project's time (rounded hours, and the amount for a money budget), read from the kept
     per-task totals in the same transaction as the write. The key holds the budget, so raising the budget
-    arms its thresholds again; lowering the time below a threshold and crossing it again does not."""
+    arms its thresholds again; lowering the time below a threshold and crossing it again does not.
+
+    Two writes on different tasks of the project hold no common lock: each transaction sees only its own time,
+    and together they may cross a threshold neither sees. So the project is looked at again once the write
+    commits, in a transaction of its own (the last write to commit sees all the time; the key keeps one event)."""
     if project is None or (project.budget_hours is None and project.budget_amount is None):
         return []
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(_recheck_project_budget, project.pk), robust=True)
+    return _budget_thresholds_reached(project)
+
+
+def _recheck_project_budget(project_id):
+    from timetracker.clients.models import Project
+
+    with transaction.atomic():
+        project = Project.objects.select_related("client").filter(pk=project_id).first()
+        if project is not None:
+            _budget_thresholds_reached(project)
+
+
+def _budget_thresholds_reached(project):
     from timetracker.tasks.kept import TaskTotal
 
     thresholds = sorted({t for t in project.budget_thresholds or [] if isinstance(t, int) and t > 0})

@@ -214,6 +214,8 @@ class TriggerFiring(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     outcome = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When it was last queued for the worker: the tick queues a firing no worker took again, but not every minute.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -292,7 +294,11 @@ class WebhookDelivery(models.Model):
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the tick hands the delivery (again) to the worker: the next retry, or the moment a lost hand-over or
+    # a worker lost mid-POST counts as lost.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set by the worker that claims an attempt, until its POST must be over: no other worker sends meanwhile.
+    leased_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     response_excerpt = models.CharField(max_length=500, blank=True)

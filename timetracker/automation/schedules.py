@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from cronsim import CronSim, CronSimError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from timetracker.automation import dispatch, hooks, webhooks
@@ -20,6 +21,7 @@ from timetracker.lib.dates import zone
 RENEWAL_NEWS_DAYS = 7
 # A firing queued this long ago that no worker has taken lost its hand-over: the tick queues it again.
 FIRING_LOST_AFTER = timedelta(minutes=5)
+LOST_FIRINGS_PER_TICK = 500
 
 
 def check_cron(line):
@@ -46,11 +48,17 @@ def fire_due(now=None):
                 queued.append(firing.pk)
             trigger.next_run_at = next_run(trigger, now)
             trigger.save(update_fields=["next_run_at"])
-        lost = TriggerFiring.objects.filter(
-            status=TriggerFiring.Status.QUEUED, created_at__lt=now - FIRING_LOST_AFTER
-        ).values_list("pk", flat=True)
-        queued += [pk for pk in lost if pk not in queued]
-        dispatch.queue_firings(queued)
+        # Lost: queued, and not handed over since FIRING_LOST_AFTER (a bounded batch, the oldest first).
+        cutoff = now - FIRING_LOST_AFTER
+        lost = (
+            TriggerFiring.objects.filter(status=TriggerFiring.Status.QUEUED)
+            .filter(Q(handed_over_at__lt=cutoff) | Q(handed_over_at__isnull=True, created_at__lt=cutoff))
+            .exclude(pk__in=queued)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:LOST_FIRINGS_PER_TICK]
+        )
+        queued += list(lost)
+        dispatch.queue_firings(queued, now=now)
     return len(queued)
 
 

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from timetracker.automation import webhooks
@@ -82,13 +83,17 @@ def webhook_add(request):
         form.instance.created_by = request.user
         form.instance.set_secret(secret)
         endpoint = form.save()
-        # Shown this once: only its sealed form is kept.
-        messages.success(
-            request,
-            f"{endpoint.name} is saved. Its signing secret is {secret} : give it to the receiver now, "
-            "it is not shown again.",
-        )
-        return redirect("automation:webhook_edit", endpoint.pk)
+        # The secret is shown on this answer only (only its sealed form is kept): not in a message, which the
+        # session would store, and not after a redirect. The page is the endpoint's, its form posts there.
+        ctx = {
+            "endpoint": endpoint,
+            "form": WebhookEndpointForm(instance=endpoint),
+            "deliveries": [],
+            "new_secret": secret,
+        }
+        response = render(request, "automation/webhook_form.html", ctx)
+        add_never_cache_headers(response)  # no copy of the secret is kept on the way (no-store)
+        return response
     return render(request, "automation/webhook_form.html", {"form": form})
 
 

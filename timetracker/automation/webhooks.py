@@ -5,6 +5,9 @@
   (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` under the endpoint's `whsec_` secret).
 - A delivery is POSTed by the worker to the configured URL only: redirects are not followed (a 3xx fails).
 - A failure is retried with growing pauses (BACKOFF; the tick queues a retry when it is due), then given up.
+- A worker claims an attempt with a lease (LEASE, longer than the POST may take): a second hand-over of the same
+  delivery sends nothing while the first POST is in flight. A hand-over or a worker that is lost is no loss: the
+  tick hands the delivery over again once SAFETY_NET (or the lease) has passed.
 - An endpoint that fails DISABLE_AFTER attempts in a row (which the pauses spread over hours) is disabled,
   and whoever set it up is told; its pending deliveries wait until it is enabled again.
 """
@@ -19,8 +22,10 @@ import httpx
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import EmptyWebhookSecretError
@@ -41,6 +46,9 @@ DISABLE_AFTER = 5
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # A delivery queued but not attempted this long after (its worker was lost) is queued again by the tick.
 SAFETY_NET = timedelta(minutes=2)
+# How long a claimed attempt is its worker's alone: far longer than a POST may take (TIMEOUT's 5 s to connect and
+# 10 s between reads), so a second worker never sends while the first POST is in flight.
+LEASE = timedelta(minutes=5)
 TEST_EVENT = "webhook.test"
 
 
@@ -91,7 +99,7 @@ def queue(endpoint, *, event=None, event_type=None, payload=None, message_id=Non
             defaults={**fields, "endpoint": endpoint, "event_type": event_type, "payload": payload or {}},
         )
     if created and enqueue:
-        transaction.on_commit(lambda: deliver.enqueue(delivery.pk), robust=True)
+        transaction.on_commit(lambda: deliver.enqueue(delivery.pk, 0), robust=True)
     return delivery
 
 
@@ -113,20 +121,31 @@ def send_test(endpoint, *, by):
 
 
 @task
-def deliver(delivery_id):
-    return attempt(delivery_id)
+def deliver(delivery_id, attempts_made=None):
+    return attempt(delivery_id, attempts_made)
 
 
-def attempt(delivery_id):
-    """One POST of a pending delivery; returns its status. Claimed by its attempt count, so two workers handed
-    the same delivery send it once."""
+def attempt(delivery_id, attempts_made=None):
+    """One POST of a pending delivery; returns its status.
+
+    `attempts_made` is how many attempts there were when the delivery was handed over: a hand-over that an
+    attempt has overtaken (the tick queued it again meanwhile) sends nothing, so a retry keeps its pause. The
+    claim takes the lease, so two workers handed the same delivery at once send it once."""
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
     if delivery.status != WebhookDelivery.Status.PENDING or not endpoint.enabled:
         return delivery.status
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts
-    ).update(attempts=F("attempts") + 1, next_attempt_at=None)
+    if attempts_made is not None and delivery.attempts != attempts_made:
+        return delivery.status
+    now = timezone.now()
+    claimed = (
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts
+        )
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+        # A worker lost mid-POST: the tick hands the delivery over again once the lease has passed.
+        .update(attempts=F("attempts") + 1, leased_until=now + LEASE, next_attempt_at=now + LEASE)
+    )
     if not claimed:
         return delivery.status
     delivery.attempts += 1
@@ -160,6 +179,7 @@ def attempt(delivery_id):
 def _settle(delivery, *, code, excerpt, error):
     now = timezone.now()
     delivery.last_status_code, delivery.response_excerpt, delivery.last_error = code, excerpt, error
+    delivery.leased_until = delivery.next_attempt_at = None
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
         if not error:
@@ -182,6 +202,7 @@ def _settle(delivery, *, code, excerpt, error):
                 "status",
                 "delivered_at",
                 "next_attempt_at",
+                "leased_until",
                 "last_status_code",
                 "response_excerpt",
                 "last_error",
@@ -193,11 +214,16 @@ def _disable(endpoint, reason):
     endpoint.enabled, endpoint.disabled_reason = False, reason[:300]
     owner = endpoint.created_by
     if owner.email:
+        path = reverse("automation:webhook_edit", args=[endpoint.pk])
+        ctx = {
+            "owner": owner,
+            "endpoint": endpoint,
+            "reason": reason,
+            "url": f"{settings.SITE_URL.rstrip('/')}{path}",
+            "site_name": settings.SITE_NAME,
+        }
         subject = f"Webhook endpoint {endpoint.name} was disabled"
-        text = (
-            f"{reason}\n\nIt was sending to {endpoint.url}. Deliveries wait until it is enabled again "
-            f"({settings.SITE_URL.rstrip('/')}/automation/webhooks/{endpoint.pk}/)."
-        )
+        text = render_to_string("email/webhook_disabled.txt", ctx)
         # robust: a mail server that is down must not undo the disabling.
         transaction.on_commit(lambda: send_mail(subject, text, None, [owner.email]), robust=True)
 
@@ -215,18 +241,20 @@ def enable(endpoint):
 
 
 def queue_due(now=None):
-    """The tick: queue the retries that are due (and deliveries whose worker was lost); returns how many."""
+    """The tick: queue the retries that are due (and deliveries whose hand-over or worker was lost); returns how
+    many. Each is due again SAFETY_NET later, so a hand-over that is lost in turn is not the end of it."""
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
             WebhookDelivery.objects.filter(
                 status=WebhookDelivery.Status.PENDING, endpoint__enabled=True, next_attempt_at__lte=now
             )
+            .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
             .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:500]
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", "attempts")[:500]
         )
-        # Taken: the next tick must not queue them again (the worker's claim stops a double send anyway).
-        WebhookDelivery.objects.filter(pk__in=due).update(next_attempt_at=None)
-        for pk in due:
-            transaction.on_commit(lambda pk=pk: deliver.enqueue(pk), robust=True)
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in due]).update(next_attempt_at=now + SAFETY_NET)
+        for pk, attempts in due:
+            transaction.on_commit(lambda pk=pk, n=attempts: deliver.enqueue(pk, n), robust=True)
     return len(due)

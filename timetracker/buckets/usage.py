@@ -289,8 +289,13 @@ def _notify(bucket: Bucket, current: Usage, thresholds: list[int], emails: list[
     send_mail(f"{bucket.title} reached {thresholds[-1]}% of its hours", body, None, emails)
 
 
-def record_alerts(bucket: Bucket, *, day: date | None = None) -> list[BucketAlert]:
-    """Record each threshold the current period has reached, once, and e-mail the managers about new ones."""
+def record_alerts(bucket: Bucket, *, day: date | None = None, recheck: bool = True) -> list[BucketAlert]:
+    """Record each threshold the current period has reached, once, and e-mail the managers about new ones.
+
+    Two writes on different tasks of the bucket hold no common lock, and each transaction sees only its own
+    time: the bucket is looked at again once the write commits (the unique alert keeps one of each)."""
+    if recheck and transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(_recheck_alerts, bucket.pk, day), robust=True)
     current = usage(bucket, day=day)
     thresholds = sorted({t for t in bucket.thresholds or [] if isinstance(t, int) and t > 0})
     created = []
@@ -314,3 +319,10 @@ def record_alerts(bucket: Bucket, *, day: date | None = None) -> list[BucketAler
         # After commit: a rolled-back alert must not have been announced, or it is announced twice.
         transaction.on_commit(partial(_notify, bucket, current, [a.threshold for a in created], emails))
     return created
+
+
+def _recheck_alerts(bucket_id: int, day: date | None) -> None:
+    with transaction.atomic():
+        bucket = Bucket.objects.filter(pk=bucket_id).first()
+        if bucket is not None:
+            record_alerts(bucket, day=day, recheck=False)
