@@ -1,30 +1,24 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
+from timetracker.accounts.decorators import require_manager
 from timetracker.automation import webhooks
 from timetracker.automation.forms import TriggerForm, WebhookEndpointForm
 from timetracker.automation.models import Trigger, TriggerFiring, WebhookDelivery, WebhookEndpoint
 
 PER_PAGE = 20
-
-
-def _manager(request):
-    if not request.user.is_manager:
-        raise PermissionDenied(
-            "Triggers and webhooks act for the whole agency: only Managers and Admins set them up."
-        )
+MANAGERS_ONLY = "Triggers and webhooks act for the whole agency: only Managers and Admins set them up."
 
 
 # --- triggers ------------------------------------------------------------------------------------------------
 
 
 def trigger_list(request):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     latest = TriggerFiring.objects.order_by("-created_at", "-pk")
     triggers = (
         Trigger.objects.for_user(request.user)
@@ -36,7 +30,7 @@ def trigger_list(request):
 
 
 def trigger_add(request):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     form = TriggerForm(request.POST or None, user=request.user, initial={"client": request.GET.get("client")})
     if request.method == "POST" and form.is_valid():
         form.instance.created_by = request.user
@@ -48,7 +42,7 @@ def trigger_add(request):
 
 def trigger_edit(request, pk):
     """The trigger's settings and its firing log (the log alone for htmx: its pages and refresh)."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     trigger = get_object_or_404(Trigger.objects.for_user(request.user), pk=pk)
     form = TriggerForm(request.POST or None, instance=trigger, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -67,7 +61,7 @@ def trigger_edit(request, pk):
 
 
 def webhook_list(request):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     endpoints = WebhookEndpoint.objects.for_user(request.user).annotate(
         delivered=Count("deliveries", filter=Q(deliveries__status=WebhookDelivery.Status.DELIVERED)),
         pending=Count("deliveries", filter=Q(deliveries__status=WebhookDelivery.Status.PENDING)),
@@ -76,7 +70,7 @@ def webhook_list(request):
 
 
 def webhook_add(request):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     form = WebhookEndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         secret = webhooks.new_secret()
@@ -99,7 +93,7 @@ def webhook_add(request):
 
 def webhook_edit(request, pk):
     """The endpoint's settings and its delivery log with response codes (the log alone for htmx)."""
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     endpoint = get_object_or_404(WebhookEndpoint.objects.for_user(request.user), pk=pk)
     was_enabled = endpoint.enabled
     form = WebhookEndpointForm(request.POST or None, instance=endpoint)
@@ -119,7 +113,7 @@ def webhook_edit(request, pk):
 
 @require_POST
 def webhook_test(request, pk):
-    _manager(request)
+    require_manager(request.user, MANAGERS_ONLY)
     endpoint = get_object_or_404(WebhookEndpoint.objects.for_user(request.user), pk=pk)
     if not endpoint.enabled:
         messages.error(request, f"{endpoint.name} is disabled: enable it first, then send a test event.")
