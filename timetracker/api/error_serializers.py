@@ -21,6 +21,11 @@ ERROR_BODY = {
         "code": {"type": "string"},
         "message": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "ids": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "Bulk requests only: the entries that were refused (or not found).",
+        },
     },
     "required": ["status", "code", "message"],
 }
@@ -33,7 +38,7 @@ class ErrorBodyField(serializers.DictField):
 
 @extend_schema_serializer(component_name="Error")
 class ErrorSerializer(serializers.Serializer):
-    """Every failure: `{"error": {"status", "code", "message", "fields"?}}` (see errors.py)."""
+    """Every failure: `{"error": {"status", "code", "message", "fields"?, "ids"?}}` (see errors.py)."""
 
     error = ErrorBodyField()
 

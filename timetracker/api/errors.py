@@ -1,6 +1,8 @@
 """One error shape for every failure, with a real HTTP status (never 200 with success: false):
 
 {"error": {"status": 422, "code": "validation_error", "message": "...", "fields": {"minutes": ["..."]}}}
+
+A bulk request refused as a whole adds `"ids"`: the entries at fault.
 """
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -105,6 +107,8 @@ def handle(exc, context):
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     fields, message = _fields(detail) if isinstance(detail, dict | list) else ({}, str(detail))
     reply = error_response(response.status_code, message, fields)
+    if getattr(exc, "ids", None):  # a bulk request's refused entries (entry_bulk.BatchRefused)
+        reply.data["error"]["ids"] = exc.ids
     for header in ("WWW-Authenticate", "Allow", "Retry-After"):
         if header in response:
             reply[header] = response[header]

@@ -5,6 +5,7 @@ from timetracker.api import (
     billing,
     directory,
     entry_actions,
+    entry_bulk,
     entry_exports,
     entry_notes,
     imports,
@@ -17,6 +18,7 @@ from timetracker.api import (
 urlpatterns = [
     *account.urlpatterns,
     *entry_exports.urlpatterns,
+    *entry_bulk.urlpatterns,
     *time_entries.urlpatterns,
     *entry_notes.urlpatterns,
     *entry_actions.urlpatterns,
