@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.template import TemplateSyntaxError, engines
 from django.utils import timezone
 
@@ -9,6 +8,7 @@ from timetracker.automation import schedules
 from timetracker.automation.models import EventType, Trigger, WebhookEndpoint
 from timetracker.integrations.forms import _safe_address
 from timetracker.lib import dates
+from timetracker.lib.emails import addresses
 from timetracker.reports.models import SavedReport
 
 MAX_EXTRA_EMAILS = 20
@@ -86,16 +86,10 @@ class TriggerForm(forms.ModelForm):
         self.fields["project"].queryset = self.fields["project"].queryset.select_related("client")
 
     def clean_extra_emails(self):
-        text = self.cleaned_data["extra_emails"]
-        found = [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
-        if len(found) > MAX_EXTRA_EMAILS:
-            raise ValidationError(f"At most {MAX_EXTRA_EMAILS} addresses.")
-        for address in found:
-            try:
-                validate_email(address)
-            except ValidationError:
-                raise ValidationError(f'"{address}" is not an e-mail address.') from None
-        return "\n".join(dict.fromkeys(found))
+        try:
+            return "\n".join(addresses(self.cleaned_data["extra_emails"], at_most=MAX_EXTRA_EMAILS))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
     def _check_template(self, name):
         try:

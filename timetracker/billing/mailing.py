@@ -7,9 +7,7 @@ A draft is marked sent in the same transaction as its e-mail: a failed send leav
 import smtplib
 
 from django.conf import settings as django_settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from timetracker.billing import invoicing
 from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import InvoiceMail, Settings
 from timetracker.billing.pdf import invoice_document_context, render_invoice_pdf
+from timetracker.lib.emails import addresses
 from timetracker.lib.money import format_money
 
 MAX_RECIPIENTS = 20
@@ -29,17 +28,13 @@ class MailError(ValueError):
 
 def recipients(text):
     """Addresses from a field (commas, semicolons, spaces or lines between them), each checked."""
-    found = [part for part in text.replace(";", ",").replace("\n", ",").replace(" ", ",").split(",") if part]
+    try:
+        found = addresses(text, at_most=MAX_RECIPIENTS)
+    except ValueError as error:
+        raise MailError(str(error)) from None
     if not found:
         raise MailError("Give at least one e-mail address.")
-    if len(found) > MAX_RECIPIENTS:
-        raise MailError(f"At most {MAX_RECIPIENTS} addresses at once.")
-    for address in found:
-        try:
-            validate_email(address)
-        except ValidationError:
-            raise MailError(f'"{address}" is not an e-mail address.') from None
-    return list(dict.fromkeys(found))
+    return found
 
 
 def default_recipients(invoice):

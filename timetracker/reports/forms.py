@@ -1,9 +1,9 @@
 from django import forms
-from django.core.validators import validate_email
 
 from timetracker.accounts.models import User
 from timetracker.billing.choices import Weekday
 from timetracker.lib.dates import zone
+from timetracker.lib.emails import addresses
 from timetracker.reports import ranges
 from timetracker.reports.engine import DIMENSIONS
 from timetracker.reports.models import ReportSchedule
@@ -86,10 +86,10 @@ class ScheduleForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from None
 
     def clean_emails(self):
-        lines = [line.strip() for line in self.cleaned_data["emails"].replace(",", "\n").splitlines()]
-        for line in filter(None, lines):
-            validate_email(line)
-        return "\n".join(filter(None, lines))
+        try:
+            return "\n".join(addresses(self.cleaned_data["emails"]))
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean(self):
         data = super().clean()
