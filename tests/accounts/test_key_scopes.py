@@ -145,3 +145,30 @@ def test_each_key_has_its_own_request_rate(bob, settings):
     assert second.get("/api/v1/me").status_code == 200  # another key counts on its own
     with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
         assert first.get("/api/v1/me").status_code == 200  # the window has passed
+
+
+@pytest.mark.django_db
+def test_the_per_key_window_ends_on_time_with_the_shared_database_cache(settings):
+    """The database cache (settings.py's advice for several workers) increments with a get and a set, which
+    re-sets the entry's lifetime: a count kept under one key would outlive its window. Windows are numbered."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+    from django.core.management import call_command
+
+    from tests.api.conftest import client_for
+    from tests.factories import UserFactory
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "window_cache"}
+    }
+    call_command("createcachetable", verbosity=0)
+    settings.THROTTLES = {**settings.THROTTLES, "api_key_requests": {"limit": 2, "seconds": 60}}
+    api = client_for(UserFactory(role="Staff"))
+    start = datetime(2026, 12, 1, 9, 0, 20, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        answers = [api.get("/api/v1/me") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1]["Retry-After"] == "40"  # the window ends at 09:01:00
+    with time_machine.travel(start + timedelta(seconds=41), tick=False):
+        assert api.get("/api/v1/me").status_code == 200

@@ -60,15 +60,19 @@ def test_totals_moved_batch_by_batch_equal_a_fresh_count():
 
 @pytest.mark.postgres
 def test_copied_rows_are_checked_against_their_foreign_keys_when_the_copy_ends():
-    """Without the check at once, a row naming a task that does not exist would only fail at COMMIT (which a
-    test's transaction never reaches): here it fails in insert_rows itself."""
+    """With check_keys_now, a row naming a task that does not exist fails in insert_rows itself, not only at
+    COMMIT (which a test's transaction never reaches)."""
     alice, task = UserFactory(), TaskFactory()
     missing = Task.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
     with pytest.raises(IntegrityError, match="foreign key"), transaction.atomic():
         insert_rows(
-            DayTotal, DAY_COLUMNS, [(missing, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))]
+            DayTotal,
+            DAY_COLUMNS,
+            [(missing, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))],
+            check_keys_now=True,
         )
-    insert_rows(DayTotal, DAY_COLUMNS, [(task.pk, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))])
+    row = (task.pk, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))
+    insert_rows(DayTotal, DAY_COLUMNS, [row], check_keys_now=True)
     assert DayTotal.objects.get(task=task).tracked_seconds == 60
 
 
@@ -81,7 +85,10 @@ def test_the_callers_own_foreign_key_checks_stay_deferred_after_a_copy():
     later = Task.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
     with transaction.atomic():
         insert_rows(
-            DayTotal, DAY_COLUMNS, [(task.pk, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))]
+            DayTotal,
+            DAY_COLUMNS,
+            [(task.pk, alice.pk, date(2026, 3, 2), 1, 60, 60, 0, Decimal("0"))],
+            check_keys_now=True,
         )
         with connection.cursor() as cursor:
             cursor.execute(
@@ -91,6 +98,36 @@ def test_the_callers_own_foreign_key_checks_stay_deferred_after_a_copy():
             )
         TaskFactory(pk=later, client=task.client)
     assert DayTotal.objects.filter(task_id=later).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_unlocked_bulk_loads_on_one_task_do_not_deadlock(monkeypatch):
+    """record_many without `locked` copies its rows, then locks their tasks: its keys stay deferred, so neither
+    load holds a key-share lock on the task before asking FOR UPDATE (a deadlock when they were checked at once;
+    a review found it)."""
+    import threading
+
+    from tests.concurrency import run_together
+    from timetracker.tasks import bulk_entries
+
+    alice, task = UserFactory(), TaskFactory()
+    both_copied = threading.Barrier(2, timeout=10)
+    real_lock = bulk_entries.lock
+
+    def lock_after_both_copied(**kwargs):
+        both_copied.wait()  # both loads have copied their rows; now each locks its tasks
+        return real_lock(**kwargs)
+
+    monkeypatch.setattr(bulk_entries, "lock", lock_after_both_copied)
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    def load(i):
+        begin = start + timedelta(hours=i)
+        work = entries.Work(task=task, user=alice, started_at=begin, ended_at=begin + timedelta(minutes=30))
+        return entries.record_many([work])
+
+    assert run_together(2, load) == [1, 1]
 
 
 def test_bulk_time_crossing_a_project_budget_records_its_event_once():

@@ -123,16 +123,17 @@ def api_key_request(key):
     until the window ends when this one is over the limit, else 0. Counted by the key's lookup, which is unique
     and random, so two keys never share a count."""
     limit, seconds = _rule("api_key_requests")
-    subject = _key("api_key_requests", key.lookup)
     now = timezone.now().timestamp()
-    cache.add(subject + ":until", now + seconds, seconds)
-    cache.add(subject, 0, seconds)
+    # Fixed windows, numbered in the key: a cache whose incr re-sets the lifetime (the database cache's is a get
+    # and a set) cannot stretch a window past its end, and the next window starts from zero.
+    window = int(now // seconds)
+    subject = _key("api_key_requests", f"{key.lookup}:{window}")
+    cache.add(subject, 0, seconds * 2)
     try:
         count = cache.incr(subject)
-    except ValueError:  # the window ran out between add and incr
-        cache.add(subject, 1, seconds)
+    except ValueError:  # evicted between add and incr
+        cache.add(subject, 1, seconds * 2)
         count = 1
     if count <= limit:
         return 0
-    until = cache.get(subject + ":until") or now + seconds
-    return max(1, math.ceil(until - now))
+    return max(1, math.ceil((window + 1) * seconds - now))

@@ -145,9 +145,16 @@ def _budget_thresholds_reached(project):
 
 
 def project_budgets(tasks):
-    """After a bulk write (an import, a sync): each affected project's budget once, not once per row."""
-    projects = {task.project_id: task.project for task in tasks if task.project_id}
-    return [event for project in projects.values() for event in project_budget(project)]
+    """After a bulk write (an import, a sync): each affected project with a budget once, not once per row, read
+    in one query (not one per task)."""
+    from timetracker.clients.models import Project
+
+    budgeted = Project.objects.filter(pk__in={task.project_id for task in tasks if task.project_id})
+    return [
+        event
+        for project in budgeted.exclude(budget_hours=None, budget_amount=None)
+        for event in project_budget(project)
+    ]
 
 
 # --- invoices and payments (billing/invoicing.py) ---------------------------------------------------------

@@ -185,6 +185,7 @@ class Writer:
                 (pk, ident, number, "created", json.dumps({"billed_elsewhere": ref}) if ref else None)
                 for ident, number, ref in self.created
             ),
+            check_keys_now=True,  # the run is this import's own, locked; the links name no other table
         )
         self.created.clear()
 

@@ -5,20 +5,23 @@ took minutes); bulk loads of time (`tasks/entries.record_many`) and of its kept 
 plain tuples here instead. Values are what the fields hold in Python; on SQLite moments, dates and money are
 turned into the same text Django stores, the rest pass as they are.
 
-On PostgreSQL the foreign keys of the copied rows are checked as the COPY ends instead of at COMMIT: Django
-declares them DEFERRABLE INITIALLY DEFERRED, and a deferred check is queued per row and key until the
-transaction ends (a 100k-row import queued half a million and spent a third more on them). The rows copied
-refer only to rows that exist already, so nothing needs the deferral; the caller's own deferred checks stay
-deferred."""
+With `check_keys_now`, PostgreSQL checks the copied rows' foreign keys as the COPY ends instead of at COMMIT:
+Django declares them DEFERRABLE INITIALLY DEFERRED, and a deferred check is queued per row and key until the
+transaction ends (a 100k-row import queued half a million and spent a third more on them). Only for a caller
+that already holds the locks of the rows referred to (an import locks its tasks and users first): the check
+takes a key-share lock on each, and a caller that asked for FOR UPDATE on them afterwards could deadlock with
+another. Switching the table's keys to IMMEDIATE also checks, then, what the caller queued on them earlier in
+the transaction, and they go back to DEFERRED afterwards."""
 
 from datetime import UTC
 
 from django.db import connection, models
 
 
-def insert_rows(model, columns, rows):
+def insert_rows(model, columns, rows, *, check_keys_now=False):
     """Insert `rows` (tuples of values in `columns` order, attribute names such as "task_id"); returns how
-    many. Database errors (a unique constraint) come wrapped as Django's, like the ORM's."""
+    many. Database errors (a unique constraint) come wrapped as Django's, like the ORM's. `check_keys_now`:
+    see the module's docstring."""
     rows = list(rows)
     if not rows:
         return 0
@@ -27,7 +30,7 @@ def insert_rows(model, columns, rows):
     names = ", ".join(ops.quote_name(model._meta.get_field(name).column) for name in columns)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         if connection.vendor == "postgresql":
-            deferred = _deferred_keys(cursor, model._meta.db_table)
+            deferred = _deferred_keys(cursor, model._meta.db_table) if check_keys_now else ""
             if deferred:
                 cursor.execute(f"SET CONSTRAINTS {deferred} IMMEDIATE")
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:

@@ -19,7 +19,6 @@ from timetracker.automation import hooks as automation_hooks
 from timetracker.billing.models import Settings
 from timetracker.billing.rates import resolve_rate
 from timetracker.buckets import usage
-from timetracker.clients.models import Project
 from timetracker.lib import dates
 from timetracker.lib.bulk import delete_rows, insert_rows
 from timetracker.lib.durations import MAX_SECONDS
@@ -99,11 +98,11 @@ def record_many(entries, *, batch_size=5000, locked=False):
         for item in entries:
             batch.append(load.row(item, now))
             if len(batch) >= batch_size:
-                created += _insert(batch)
+                created += _insert(batch, locked)
                 batch = []
                 if locked:
                     load.deltas().write()
-        created += _insert(batch)
+        created += _insert(batch, locked)
         tasks = load.tasks
         lock(tasks=list(tasks))  # the totals rows move under their tasks' locks, as everywhere
         load.deltas().write()
@@ -111,22 +110,20 @@ def record_many(entries, *, batch_size=5000, locked=False):
             refresh_status(task)
         for bucket in {t.bucket for t in tasks.values() if t.bucket_id}:
             usage.record_alerts(bucket)
-        # Each project with a budget once, as the buckets above (one query for them, not one per task).
-        budgeted = Project.objects.filter(pk__in={t.project_id for t in tasks.values() if t.project_id})
-        for project in budgeted.exclude(budget_hours=None, budget_amount=None):
-            automation_hooks.project_budget(project)
+        automation_hooks.project_budgets(tasks.values())  # each budgeted project once, as the buckets above
     return created
 
 
 EXTERNAL_ID = BULK_COLUMNS.index("external_id")
 
 
-def _insert(batch):
+def _insert(batch, locked):
     """Insert a batch in the order of its external ids (a load without them keeps its order): the unique index on
     them is a random order otherwise, each row touching another part of it (a third of SQLite's insert time,
-    a fifth of PostgreSQL's)."""
+    a fifth of PostgreSQL's). Its foreign keys are checked at once only when the caller holds the tasks' locks
+    (lib/bulk.py says why)."""
     batch.sort(key=itemgetter(EXTERNAL_ID))
-    return insert_rows(TimeEntry, BULK_COLUMNS, batch)
+    return insert_rows(TimeEntry, BULK_COLUMNS, batch, check_keys_now=locked)
 
 
 class _Load:
