@@ -124,3 +124,47 @@ def test_a_running_entrys_etag_does_not_move_with_the_clock(api_dana, dana):
         api_dana.patch(url, {"description": "still going"}, format="json", HTTP_IF_MATCH=first).status_code
         == 200
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_if_match_check_and_its_write_are_one_step(monkeypatch):
+    """Another writer cannot slip in between the ETag check and the write it allows: it waits for the
+    conditional write to commit (before, it went in between and the stale write overwrote it with a 200)."""
+    import threading
+
+    from django.db import connections
+
+    from tests.api.conftest import client_for
+    from tests.factories import UserFactory
+    from timetracker.api import guards
+
+    dana, erin = UserFactory(role="Manager"), UserFactory(role="Manager")
+    entry = TimeEntryFactory(task=TaskFactory(), user=dana, description="v1")
+    url = f"/api/v1/time-entries/{entry.pk}"
+    mine, theirs = client_for(dana), client_for(erin)
+    tag = mine.get(url)["ETag"]
+    original, other = guards._matches, {}
+
+    def matches_while_another_writes(header, current):
+        ok = original(header, current)
+        if ok and not other:
+
+            def write():
+                try:
+                    other["status"] = theirs.patch(url, {"description": "theirs"}, format="json").status_code
+                finally:
+                    connections.close_all()
+
+            other["thread"] = threading.Thread(target=write)
+            other["thread"].start()
+            other["thread"].join(timeout=2)
+            other["done_meanwhile"] = not other["thread"].is_alive()
+        return ok
+
+    monkeypatch.setattr(guards, "_matches", matches_while_another_writes)
+    response = mine.patch(url, {"description": "mine"}, format="json", HTTP_IF_MATCH=tag)
+    other["thread"].join()
+    assert other["done_meanwhile"] is False  # it waited for the conditional write's locks
+    assert (response.status_code, other["status"]) == (200, 200)
+    assert TimeEntry.objects.get().description == "theirs"  # written after, on the version "mine" made

@@ -93,6 +93,11 @@ class ApiMixin:
     etag = False
     etag_volatile = ()
 
+    def lock_for_write(self, request, pk):
+        """Lock what a conditional write (If-Match) changes before its ETag is compared: the resource's row.
+        Views whose writes lock more (time: users, tasks, entries) take those locks here, in the one order."""
+        list(self.model.objects.select_for_update().filter(pk=pk).values_list("pk"))
+
     @classmethod
     def as_view(cls, *args, **kwargs):
         # The site-wide login requirement redirects to the login page; the API answers 401 itself instead.

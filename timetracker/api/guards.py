@@ -14,6 +14,7 @@ import hashlib
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from rest_framework import exceptions, status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import BaseThrottle
@@ -86,10 +87,14 @@ def if_match(view, handler):
     """`handler` (a PATCH, PUT or DELETE) run only if If-Match matches the resource's current ETag."""
 
     def run(request, *args, **kwargs):
-        current = view.get(request, *args, **kwargs)  # a 404 stays a 404
-        if not _matches(request.headers["If-Match"], etag_of(current.data, view.etag_volatile)):
-            raise PreconditionFailed()
-        return handler(request, *args, **kwargs)
+        # Check and write as one step: the resource's rows are locked (in the one order) before its ETag is
+        # read, so a write committed by someone else between the two cannot slip under a stale If-Match.
+        with transaction.atomic():
+            view.lock_for_write(request, *args, **kwargs)
+            current = view.get(request, *args, **kwargs)  # a 404 stays a 404
+            if not _matches(request.headers["If-Match"], etag_of(current.data, view.etag_volatile)):
+                raise PreconditionFailed()
+            return handler(request, *args, **kwargs)
 
     return run
 

@@ -50,7 +50,7 @@ from timetracker.api.permissions import HasRole, IsManager
 from timetracker.billing import invoicing
 from timetracker.billing.models import Settings
 from timetracker.lib import dates
-from timetracker.tasks import entries, timer
+from timetracker.tasks import entries, locks, timer
 from timetracker.tasks.choices import EntrySource
 from timetracker.tasks.models import Task, TaskTotal, TimeEntry
 
@@ -243,6 +243,9 @@ def start_timer(user, task, data):
 class TimeEntryDetailView(EntryView):
     etag = True
     etag_volatile = ("duration_seconds", "time_readable")  # a running entry's time so far
+
+    def lock_for_write(self, request, pk):
+        locks.lock_entries(TimeEntry.objects.filter(pk=pk), by=request.user)  # its user, task, then it
 
     @extend_schema(
         tags=TAGS,

@@ -27,7 +27,7 @@ from timetracker.billing.choices import PaymentStatus
 from timetracker.billing.models import Settings
 from timetracker.buckets.models import Bucket
 from timetracker.clients.models import Client, Project, Site
-from timetracker.tasks import entries, timer
+from timetracker.tasks import entries, locks, timer
 from timetracker.tasks.choices import TaskStatus
 from timetracker.tasks.forms import ClientScopedTaskForm, TaskEditForm
 from timetracker.tasks.models import Task, TimeEntry
@@ -234,6 +234,11 @@ class TaskListView(ApiGenericView):
 
 class TaskDetailView(ApiGenericView):
     etag = True
+
+    def lock_for_write(self, request, pk):
+        # As removing the task does: the people with time on it (and the caller), then the task.
+        locks.lock_owners_and_tasks(TimeEntry.objects.filter(task_id=pk), by=request.user)
+        locks.lock(tasks=[pk])
 
     def get_object(self):
         return get_object_or_404(tasks_for(self.request.user), pk=self.kwargs["pk"])
