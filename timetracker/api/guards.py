@@ -90,8 +90,9 @@ def if_match(view, handler):
         # Check and write as one step: the resource's rows are locked (in the one order) before its ETag is
         # read, so a write committed by someone else between the two cannot slip under a stale If-Match.
         with transaction.atomic():
+            view.get(request, *args, **kwargs)  # a 404 (an unknown id, one out of range) stays a 404
             view.lock_for_write(request, *args, **kwargs)
-            current = view.get(request, *args, **kwargs)  # a 404 stays a 404
+            current = view.get(request, *args, **kwargs)
             if not _matches(request.headers["If-Match"], etag_of(current.data, view.etag_volatile)):
                 raise PreconditionFailed()
             return handler(request, *args, **kwargs)
