@@ -138,3 +138,17 @@ def test_the_navigation_shows_only_the_sections_each_role_may_open(request, clie
     assert shown <= labels and not hidden & labels
     for item in items:  # and every one shown opens
         assert client.get(item["url"]).status_code == 200, item
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# #} comments end on their line: one spread over lines is printed on the page (the dashboard
+    showed one to every user). Longer comments use {% comment %}."""
+    from pathlib import Path
+
+    spread = [
+        f"{path}:{number}"
+        for path in Path(__file__).resolve().parent.parent.joinpath("templates").rglob("*.*")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert spread == []
